@@ -1,0 +1,221 @@
+// Package client holds the provider's connection to the cloud: the resolved
+// settings, one pooled HTTP transport, and a Keystone token obtained lazily,
+// at most once per provider process, and shared by every read.
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
+)
+
+// Settings are the provider settings after the Terraform configuration and
+// the OS_* environment variables have been merged and checked.
+type Settings struct {
+	AuthURL     string
+	Region      string
+	ProjectID   string
+	ProjectName string
+	DomainID    string
+	DomainName  string
+	UserID      string
+	UserName    string
+	Password    string
+	Token       string
+	Insecure    bool
+	CACertFile  string
+	// Endpoints overrides service endpoints by service key ("vbs").
+	Endpoints map[string]string
+	// UserAgent is prepended to gophercloud's own User-Agent.
+	UserAgent string
+}
+
+// CredentialKind names the kind of credentials in use, never their values, so
+// that authorisation failures can say what was tried.
+func (s Settings) CredentialKind() string {
+	scope := "project " + s.ProjectID
+	if s.ProjectID == "" {
+		scope = fmt.Sprintf("project name %q", s.ProjectName)
+	}
+	if s.Token != "" {
+		return "a Keystone token (token / OS_TOKEN) re-scoped to " + scope
+	}
+	user := "user ID (user_id / OS_USER_ID)"
+	if s.UserID == "" {
+		user = "user name (user_name / OS_USERNAME)"
+	}
+	return "password credentials for a " + user + " scoped to " + scope
+}
+
+// Client is the provider-level connection. It is safe for concurrent use.
+type Client struct {
+	settings   Settings
+	httpClient http.Client
+
+	mu   sync.Mutex
+	conn *Connection
+	err  error
+}
+
+// Connection is an authenticated view of the cloud: the VBS service client and
+// the project the token is scoped to.
+type Connection struct {
+	VBS       *gophercloud.ServiceClient
+	ProjectID string
+	// Credentials describes the credentials in use, without values.
+	Credentials string
+}
+
+// New checks the settings that can be checked without the network and builds
+// the HTTP client. It does not authenticate.
+func New(s Settings) (*Client, error) {
+	transport, err := newTransport(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{settings: s, httpClient: http.Client{Transport: transport}}, nil
+}
+
+// Settings returns the settings the client was built with.
+func (c *Client) Settings() Settings { return c.settings }
+
+// Connect returns the authenticated connection, authenticating on first use.
+// Concurrent first callers wait for one authentication; a failure is kept
+// and returned to every later caller, so a bad password costs one request,
+// not one per data source.
+func (c *Client) Connect(ctx context.Context) (*Connection, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil || c.err != nil {
+		return c.conn, c.err
+	}
+	conn, err := c.authenticate(ctx)
+	if err != nil {
+		// A cancelled caller says nothing about the credentials: let the next
+		// caller try again.
+		if ctx.Err() == nil {
+			c.err = err
+		}
+		return nil, err
+	}
+	c.conn = conn
+	return conn, nil
+}
+
+func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
+	s := c.settings
+	identityURL, err := identityV3URL(s.AuthURL)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := openstack.NewClient(identityURL)
+	if err != nil {
+		return nil, fmt.Errorf("auth_url %q: %w", s.AuthURL, err)
+	}
+	pc.HTTPClient = c.httpClient
+	if s.UserAgent != "" {
+		pc.UserAgent.Prepend(s.UserAgent)
+	}
+
+	opts := gophercloud.AuthOptions{
+		IdentityEndpoint: identityURL,
+		UserID:           s.UserID,
+		Username:         s.UserName,
+		Password:         s.Password,
+		DomainID:         s.DomainID,
+		DomainName:       s.DomainName,
+		TokenID:          s.Token,
+		// A password can be used again when the token expires; a token cannot.
+		AllowReauth: s.Token == "",
+		Scope:       &gophercloud.AuthScope{ProjectID: s.ProjectID},
+	}
+	if s.ProjectID == "" {
+		opts.Scope = &gophercloud.AuthScope{ProjectName: s.ProjectName, DomainID: s.DomainID, DomainName: s.DomainName}
+	}
+	if s.Token != "" || s.UserID != "" {
+		// A user ID or a token identifies the user on its own; Keystone
+		// refuses a user domain beside them. The domain still scopes the
+		// project by name above.
+		opts.DomainID, opts.DomainName = "", ""
+	}
+
+	if err := openstack.AuthenticateV3(ctx, pc, &opts, gophercloud.EndpointOpts{}); err != nil {
+		return nil, &AuthError{AuthURL: identityURL, Credentials: s.CredentialKind(), Err: vbs.NewAPIError(err)}
+	}
+
+	result, ok := pc.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return nil, fmt.Errorf("keystone at %s returned an unexpected authentication result", identityURL)
+	}
+	project, err := result.ExtractProject()
+	if err != nil || project == nil || project.ID == "" {
+		return nil, fmt.Errorf("keystone at %s returned a token that is not scoped to a project; set project_id (OS_PROJECT_ID) or project_name (OS_PROJECT_NAME)", identityURL)
+	}
+	catalog, err := result.ExtractServiceCatalog()
+	if err != nil {
+		return nil, fmt.Errorf("reading the service catalog from keystone at %s: %w", identityURL, err)
+	}
+
+	endpoint, err := vbsEndpoint(s, catalog, project.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Connection{
+		VBS: &gophercloud.ServiceClient{
+			ProviderClient: pc,
+			Endpoint:       endpoint,
+			ResourceBase:   endpoint,
+			Type:           "vbs",
+		},
+		ProjectID:   project.ID,
+		Credentials: s.CredentialKind(),
+	}, nil
+}
+
+// AuthError is a failed Keystone authentication.
+type AuthError struct {
+	AuthURL     string
+	Credentials string
+	Err         error
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("authenticating at %s with %s: %v", e.AuthURL, e.Credentials, e.Err)
+}
+
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// identityV3URL accepts the forms users write (with or without /v3, with or
+// without a trailing slash) and returns the Keystone v3 URL. Only v3 exists
+// on the clouds this provider serves, so a v2.0 URL is refused here rather
+// than failing later with a confusing 404.
+func identityV3URL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("auth_url %q is not an http(s) URL such as https://iam.eu-de.otc.t-systems.com/v3", raw)
+	}
+	p := strings.TrimRight(u.Path, "/")
+	switch {
+	case strings.HasSuffix(p, "/v3"):
+	case strings.HasSuffix(p, "/v2.0"):
+		return "", fmt.Errorf("auth_url %q points at Keystone v2.0; this provider needs the v3 endpoint (…/v3)", raw)
+	default:
+		p += "/v3"
+	}
+	u.Path = p + "/"
+	return u.String(), nil
+}
+
+// ErrNoEndpoint is returned when neither the override nor the catalog yields
+// a VBS endpoint.
+var ErrNoEndpoint = errors.New("no VBS endpoint")

@@ -1,0 +1,256 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+)
+
+const testProjectID = "ffffffffffffffffffffffffffff0000"
+
+// fakeKeystone answers POST /v3/auth/tokens with a catalog whose entries the
+// test chooses, and counts the token requests.
+type fakeKeystone struct {
+	server   *httptest.Server
+	requests atomic.Int64
+	status   int
+	catalog  func(base string) []map[string]any
+}
+
+func newFakeKeystone(t *testing.T, catalog func(base string) []map[string]any) *fakeKeystone {
+	t.Helper()
+	k := &fakeKeystone{status: http.StatusCreated, catalog: catalog}
+	k.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v3/auth/tokens" {
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusTeapot)
+			return
+		}
+		k.requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		if k.status != http.StatusCreated {
+			w.Header().Set("X-Request-Id", "req-keystone-1")
+			w.WriteHeader(k.status)
+			_, _ = w.Write([]byte(`{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}`))
+			return
+		}
+		w.Header().Set("X-Subject-Token", "tok-fake")
+		w.WriteHeader(http.StatusCreated)
+		body := map[string]any{"token": map[string]any{
+			"expires_at": "2099-01-01T00:00:00.000000Z",
+			"project":    map[string]any{"id": testProjectID, "name": "eu-de_demo", "domain": map[string]any{"id": "d1", "name": "dom"}},
+			"catalog":    k.catalog(k.server.URL),
+		}}
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(k.server.Close)
+	return k
+}
+
+func entry(serviceType, url string) map[string]any {
+	return map[string]any{"type": serviceType, "name": serviceType, "endpoints": []map[string]any{
+		{"interface": "public", "region": "eu-de", "region_id": "eu-de", "url": url},
+	}}
+}
+
+func passwordSettings(authURL string) Settings {
+	return Settings{AuthURL: authURL, UserName: "operator", Password: "pw-never-shown", DomainName: "dom", ProjectID: testProjectID, Region: "eu-de"}
+}
+
+func TestConnectAuthenticatesOnceForConcurrentReads(t *testing.T) {
+	k := newFakeKeystone(t, func(base string) []map[string]any {
+		return []map[string]any{entry("vbsv2", "https://vbs.eu-de.example/v2/"+testProjectID)}
+	})
+	c, err := New(passwordSettings(k.server.URL + "/v3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := c.Connect(context.Background())
+			if err == nil && conn.ProjectID != testProjectID {
+				err = fmt.Errorf("project %q", conn.ProjectID)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := k.requests.Load(); got != 1 {
+		t.Fatalf("50 concurrent reads made %d token requests, want 1", got)
+	}
+}
+
+func TestConnectWithoutReadsMakesNoRequest(t *testing.T) {
+	k := newFakeKeystone(t, func(string) []map[string]any { return nil })
+	if _, err := New(passwordSettings(k.server.URL)); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.requests.Load(); got != 0 {
+		t.Fatalf("building the client made %d requests, want 0", got)
+	}
+}
+
+func TestConnectFailureIsKeptAndNamesCredentialKindNotValue(t *testing.T) {
+	k := newFakeKeystone(t, func(string) []map[string]any { return nil })
+	k.status = http.StatusUnauthorized
+	c, err := New(passwordSettings(k.server.URL + "/v3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		_, err = c.Connect(context.Background())
+		var authErr *AuthError
+		if !errors.As(err, &authErr) {
+			t.Fatalf("want *AuthError, got %T %v", err, err)
+		}
+	}
+	msg := err.Error()
+	for _, want := range []string{"password credentials", "user name (user_name / OS_USERNAME)", "401", "req-keystone-1", testProjectID} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "pw-never-shown") {
+		t.Errorf("error shows the password: %q", msg)
+	}
+	if got := k.requests.Load(); got != 1 {
+		t.Fatalf("3 reads after a refused login made %d token requests, want 1", got)
+	}
+}
+
+func TestVBSEndpointDiscovery(t *testing.T) {
+	catalog := func(entries ...tokens.CatalogEntry) *tokens.ServiceCatalog {
+		return &tokens.ServiceCatalog{Entries: entries}
+	}
+	ce := func(serviceType, region, url string) tokens.CatalogEntry {
+		return tokens.CatalogEntry{Type: serviceType, Endpoints: []tokens.Endpoint{{Interface: "public", Region: region, URL: url}}}
+	}
+	for _, tc := range []struct {
+		name      string
+		settings  Settings
+		catalog   *tokens.ServiceCatalog
+		want      string
+		wantError string
+	}{
+		{
+			name:     "override with project placeholder wins over catalog",
+			settings: Settings{Endpoints: map[string]string{"vbs": "https://vbs.example/v2/{project_id}"}},
+			catalog:  catalog(ce("vbsv2", "eu-de", "https://other.example/v2/x")),
+			want:     "https://vbs.example/v2/" + testProjectID + "/",
+		},
+		{
+			name:    "vbsv2 before vbs",
+			catalog: catalog(ce("vbs", "eu-de", "https://b.example/v2/p"), ce("vbsv2", "eu-de", "https://a.example/v2/p")),
+			want:    "https://a.example/v2/p/",
+		},
+		{
+			name:    "vbs before volumev2",
+			catalog: catalog(ce("volumev2", "eu-de", "https://evs.example/v2/p"), ce("vbs", "eu-de", "https://b.example/v2/p")),
+			want:    "https://b.example/v2/p/",
+		},
+		{
+			name:    "volumev2 host label evs becomes vbs",
+			catalog: catalog(ce("volumev2", "eu-de", "https://evs.eu-de.otc.t-systems.com/v2/p")),
+			want:    "https://vbs.eu-de.otc.t-systems.com/v2/p/",
+		},
+		{
+			name:    "volumev2 keeps the port",
+			catalog: catalog(ce("volumev2", "eu-de", "http://evs.localhost:8080/v2/p")),
+			want:    "http://vbs.localhost:8080/v2/p/",
+		},
+		{
+			name:     "region filters endpoints",
+			settings: Settings{Region: "eu-nl"},
+			catalog:  catalog(ce("vbs", "eu-de", "https://de.example/v2/p"), ce("vbs", "eu-nl", "https://nl.example/v2/p")),
+			want:     "https://nl.example/v2/p/",
+		},
+		{
+			name:      "volumev2 without an evs label",
+			catalog:   catalog(ce("volumev2", "eu-de", "https://devs.example/v2/p")),
+			wantError: "endpoints = { vbs",
+		},
+		{
+			name:      "nothing usable",
+			settings:  Settings{Region: "eu-de"},
+			catalog:   catalog(ce("compute", "eu-de", "https://ecs.example/v2/p")),
+			wantError: `in region "eu-de" (region / OS_REGION_NAME); set the VBS endpoint with endpoints`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := vbsEndpoint(tc.settings, tc.catalog, testProjectID)
+			if tc.wantError != "" {
+				if err == nil || !errors.Is(err, ErrNoEndpoint) || !strings.Contains(err.Error(), tc.wantError) {
+					t.Fatalf("want ErrNoEndpoint containing %q, got %v", tc.wantError, err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestIdentityV3URL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://iam.eu-de.otc.t-systems.com/v3":  "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://iam.eu-de.otc.t-systems.com/v3/": "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://iam.eu-de.otc.t-systems.com":     "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://cloud.example/identity/v3":       "https://cloud.example/identity/v3/",
+	} {
+		if got, err := identityV3URL(in); err != nil || got != want {
+			t.Errorf("identityV3URL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"iam.example/v3", "ftp://iam.example/v3", "https://iam.example/v2.0"} {
+		if _, err := identityV3URL(bad); err == nil {
+			t.Errorf("identityV3URL(%q) accepted a bad URL", bad)
+		}
+	}
+}
+
+func TestNewRejectsBadCACertFile(t *testing.T) {
+	s := passwordSettings("https://iam.example/v3")
+	s.CACertFile = t.TempDir() + "/missing.pem"
+	if _, err := New(s); err == nil || !strings.Contains(err.Error(), "OS_CACERT") {
+		t.Fatalf("want an error naming OS_CACERT, got %v", err)
+	}
+}
+
+func TestLocalhostNamesDialLoopback(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(r.Host))
+	}))
+	defer server.Close()
+	port := server.URL[strings.LastIndex(server.URL, ":")+1:]
+	transport, err := newTransport(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: transport}).Get("http://vbs.localhost:" + port + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}

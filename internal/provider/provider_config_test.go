@@ -1,0 +1,140 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// clearOSEnv unsets every OS_* variable the provider reads, so a developer's
+// shell cannot change what these tests see.
+func clearOSEnv(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{
+		"OS_AUTH_URL", "OS_REGION_NAME", "OS_PROJECT_ID", "OS_TENANT_ID", "OS_PROJECT_NAME", "OS_TENANT_NAME",
+		"OS_DOMAIN_ID", "OS_USER_DOMAIN_ID", "OS_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_USER_ID", "OS_USERNAME",
+		"OS_PASSWORD", "OS_TOKEN", "OS_AUTH_TOKEN", "OS_INSECURE", "OS_CACERT",
+	} {
+		t.Setenv(name, "")
+	}
+}
+
+const testAccReadOne = `
+data "vbs_backup_sharing" "test" {
+  id = "` + testSharingID + `"
+}
+`
+
+func testAccConfigError(t *testing.T, config string, want string) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config + testAccReadOne,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(want),
+		}},
+	})
+}
+
+func TestAccProviderConfig_missingAuthURL(t *testing.T) {
+	clearOSEnv(t)
+	t.Setenv("OS_USERNAME", testUserName)
+	t.Setenv("OS_PASSWORD", "pw-from-env")
+	t.Setenv("OS_DOMAIN_NAME", testDomainName)
+	t.Setenv("OS_PROJECT_ID", testProjectID)
+	testAccConfigError(t, `provider "vbs" {}`, `(?s)Missing Keystone URL.*auth_url.*OS_AUTH_URL`)
+}
+
+func TestAccProviderConfig_missingCredentials(t *testing.T) {
+	clearOSEnv(t)
+	testAccConfigError(t, `provider "vbs" {
+  auth_url   = "http://127.0.0.1:9/v3"
+  project_id = "`+testProjectID+`"
+}`, `(?s)Missing credentials.*user_name \(or OS_USERNAME\).*password \(or OS_PASSWORD\).*token \(or OS_TOKEN\)`)
+}
+
+func TestAccProviderConfig_missingPasswordAndProject(t *testing.T) {
+	clearOSEnv(t)
+	t.Setenv("OS_AUTH_URL", "http://127.0.0.1:9/v3")
+	t.Setenv("OS_USERNAME", testUserName)
+	t.Setenv("OS_DOMAIN_NAME", testDomainName)
+	testAccConfigError(t, `provider "vbs" {}`, `(?s)(Missing password.*OS_PASSWORD.*Missing project.*OS_PROJECT_ID|Missing project.*OS_PROJECT_ID.*Missing password.*OS_PASSWORD)`)
+}
+
+func TestAccProviderConfig_userNameNeedsDomain(t *testing.T) {
+	clearOSEnv(t)
+	testAccConfigError(t, `provider "vbs" {
+  auth_url   = "http://127.0.0.1:9/v3"
+  project_id = "`+testProjectID+`"
+  user_name  = "`+testUserName+`"
+  password   = "x"
+}`, `(?s)Missing domain.*domain_name \(or OS_DOMAIN_NAME`)
+}
+
+// Contradictions written in the block are caught by validate-time validators.
+func TestAccProviderConfig_conflictInBlock(t *testing.T) {
+	clearOSEnv(t)
+	testAccConfigError(t, `provider "vbs" {
+  auth_url    = "http://127.0.0.1:9/v3"
+  project_id  = "`+testProjectID+`"
+  domain_name = "`+testDomainName+`"
+  user_name   = "`+testUserName+`"
+  password    = "x"
+  token       = "y"
+}`, `(?s)Invalid Attribute Combination.*password.*token`)
+}
+
+// Contradictions that come from the environment are caught at configure.
+func TestAccProviderConfig_conflictInEnvironment(t *testing.T) {
+	clearOSEnv(t)
+	t.Setenv("OS_AUTH_URL", "http://127.0.0.1:9/v3")
+	t.Setenv("OS_PROJECT_ID", testProjectID)
+	t.Setenv("OS_USER_ID", "0123456789abcdef0123456789abcdef")
+	t.Setenv("OS_USERNAME", testUserName)
+	t.Setenv("OS_PASSWORD", "x")
+	testAccConfigError(t, `provider "vbs" {}`, `(?s)Contradictory provider settings.*user_id \(or OS_USER_ID\).*user_name \(or OS_USERNAME\)`)
+}
+
+func TestAccProviderConfig_badInsecure(t *testing.T) {
+	clearOSEnv(t)
+	t.Setenv("OS_INSECURE", "sometimes")
+	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Invalid OS_INSECURE.*"sometimes".*true\s+or\s+false`)
+}
+
+func TestAccProviderConfig_badEndpointKey(t *testing.T) {
+	clearOSEnv(t)
+	testAccConfigError(t, `provider "vbs" {
+  endpoints = { evs = "https://evs.example/v2" }
+}`, `(?s)endpoints.*value must be one of.*"vbs"`)
+}
+
+func TestAccProviderConfig_badAuthURL(t *testing.T) {
+	clearOSEnv(t)
+	testAccConfigError(t, `provider "vbs" {
+  auth_url = "iam.eu-de.otc.t-systems.com/v3"
+}`, `(?s)auth_url must be an http:// or https:// URL`)
+}
+
+// An unreachable endpoint with a configuration that reads nothing: Terraform
+// configures the provider, but nothing authenticates, so the plan succeeds.
+func TestAccProviderConfig_noReadNoLogin(t *testing.T) {
+	clearOSEnv(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: testAccUnreachableProviderBlock + `
+resource "terraform_data" "nothing_to_read" {
+  input = "no VBS object here"
+}
+`,
+		}},
+	})
+}
+
+// A read that must log in at a closed port fails with the auth URL.
+func TestAccProviderConfig_unreachableKeystone(t *testing.T) {
+	clearOSEnv(t)
+	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Unable to authenticate with Keystone.*127\.0\.0\.1:9`)
+}

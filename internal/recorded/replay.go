@@ -1,0 +1,182 @@
+package recorded
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+)
+
+// replayer chooses the interaction for a live request. It does not go
+// through go-vcr's recorder: the recorder's cassette only ever returns the
+// first match, while a cassette here must be able to script "the same GET
+// answers 200, later 404".
+type replayer struct {
+	mu           sync.Mutex
+	interactions []*cassette.Interaction
+	requests     []recordedRequest
+	used         []bool
+	// authLabel is the label of the Keystone host; requests to the server's
+	// bare address are taken as going there.
+	authLabel string
+	authPath  string
+}
+
+// recordedRequest is the part of a recorded request replay matches on,
+// parsed once.
+type recordedRequest struct {
+	method string
+	label  string
+	path   string
+	query  url.Values
+	body   string
+}
+
+func newReplayer(interactions []*cassette.Interaction) *replayer {
+	r := &replayer{
+		interactions: interactions,
+		requests:     make([]recordedRequest, len(interactions)),
+		used:         make([]bool, len(interactions)),
+		authPath:     "/v3",
+	}
+	authFound := false
+	for n, i := range interactions {
+		u, err := url.Parse(i.Request.URL)
+		if err != nil {
+			// An unparsable URL can match nothing; keep the slot so indexes
+			// stay aligned with the cassette.
+			r.requests[n] = recordedRequest{method: "\x00invalid"}
+			continue
+		}
+		query, _ := url.ParseQuery(u.RawQuery)
+		r.requests[n] = recordedRequest{
+			method: i.Request.Method,
+			label:  firstLabel(u.Host),
+			path:   u.Path,
+			query:  query,
+			body:   sanitizer{}.body(i.Request.Body),
+		}
+		if n == 0 {
+			r.authLabel = r.requests[n].label
+		}
+		if prefix, _, ok := strings.Cut(u.Path, "/auth/tokens"); ok && !authFound {
+			authFound = true
+			r.authLabel = r.requests[n].label
+			if prefix != "" {
+				r.authPath = prefix
+			}
+		}
+	}
+	return r
+}
+
+// choose returns the first matching interaction not yet used, in cassette
+// order; once all are used, the last of them, so that a scripted sequence
+// ends in its final state. It also counts near misses for the error message.
+func (r *replayer) choose(live recordedRequest) (*cassette.Interaction, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last, nearMisses := -1, 0
+	for n, rec := range r.requests {
+		if rec.method != live.method || rec.path != live.path {
+			continue
+		}
+		if rec.label != live.label || !sameQuery(rec.query, live.query) || !sameBody(rec.body, live.body) {
+			nearMisses++
+			continue
+		}
+		if !r.used[n] {
+			r.used[n] = true
+			return r.interactions[n], 0
+		}
+		last = n
+	}
+	if last < 0 {
+		return nil, nearMisses
+	}
+	return r.interactions[last], 0
+}
+
+func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, body []byte) {
+	label := s.replay.authLabel
+	if !isBareHost(r.Host) {
+		label = firstLabel(r.Host)
+	}
+	query, _ := url.ParseQuery(r.URL.RawQuery)
+	if q, changed := (sanitizer{}).query(r.URL.RawQuery); changed {
+		query, _ = url.ParseQuery(q)
+	}
+	live := recordedRequest{
+		method: r.Method,
+		label:  label,
+		path:   r.URL.Path,
+		query:  query,
+		body:   sanitizer{}.body(string(body)),
+	}
+	interaction, nearMisses := s.replay.choose(live)
+	if interaction == nil {
+		desc := describe(r, label)
+		s.addUnmatched(desc)
+		msg := fmt.Sprintf("recorded server: no interaction in %s matches %s", s.cassetteName(), desc)
+		if nearMisses > 0 {
+			msg += fmt.Sprintf("; %d recorded with this method and path differ in host label, query or body", nearMisses)
+		}
+		writeError(w, http.StatusInternalServerError, "RECORDED.UNMATCHED", msg)
+		return
+	}
+	resp, err := interaction.GetHTTPResponse()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "RECORDED.BAD_CASSETTE", "recorded server: "+err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	writeResponse(w, resp, string(data), s.rewritePlaceholders)
+}
+
+// rewritePlaceholders points cassette URLs at this server, keeping each
+// service's label so clients can still tell services apart by host.
+func (s *Server) rewritePlaceholders(text string) string {
+	return placeholderURL.ReplaceAllStringFunc(text, func(m string) string {
+		sub := placeholderURL.FindStringSubmatch(m)
+		return s.localOrigin(strings.ToLower(sub[1]))
+	})
+}
+
+// sameQuery ignores parameter order, and value order within a parameter.
+func sameQuery(a, b url.Values) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		as, bs := slices.Clone(av), slices.Clone(bv)
+		slices.Sort(as)
+		slices.Sort(bs)
+		if !slices.Equal(as, bs) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameBody compares JSON by value, so key order and whitespace do not
+// matter; anything else is compared as text.
+func sameBody(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == b {
+		return true
+	}
+	av, aok := decodeJSON(a)
+	bv, bok := decodeJSON(b)
+	return aok && bok && reflect.DeepEqual(av, bv)
+}
