@@ -65,6 +65,8 @@ type Client struct {
 	mu   sync.Mutex
 	conn *Connection
 	err  error
+
+	shared sharedReads
 }
 
 // Connection is an authenticated view of the cloud: the VBS service client and

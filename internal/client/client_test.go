@@ -254,3 +254,45 @@ func TestLocalhostNamesDialLoopback(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }
+
+func TestSharedReadsFetchOncePerKey(t *testing.T) {
+	c, err := New(Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fetches atomic.Int64
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("get:%d", i%4)
+			got, err := Shared(c, key, func() (string, error) {
+				fetches.Add(1)
+				<-release
+				return key, nil
+			})
+			if err != nil || got != key {
+				t.Errorf("Shared(%q) = %q, %v", key, got, err)
+			}
+		}()
+	}
+	close(release)
+	wg.Wait()
+	if n := fetches.Load(); n != 4 {
+		t.Fatalf("40 reads of 4 keys fetched %d times, want 4", n)
+	}
+
+	// A cancelled read is not kept; a forgotten key is fetched again.
+	if _, err := Shared(c, "cancelled", func() (int, error) { return 0, context.Canceled }); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if v, err := Shared(c, "cancelled", func() (int, error) { return 7, nil }); err != nil || v != 7 {
+		t.Fatalf("after a cancelled read got %d, %v; want a fresh fetch", v, err)
+	}
+	c.Forget("get:0")
+	if v, _ := Shared(c, "get:0", func() (string, error) { return "fresh", nil }); v != "fresh" {
+		t.Fatalf("Forget kept the old value %q", v)
+	}
+}

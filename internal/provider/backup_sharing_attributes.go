@@ -2,6 +2,7 @@ package provider
 
 import (
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
@@ -118,19 +119,53 @@ var backupSharingAttributeDocs = []struct {
 	{"is_incremental", kindBool, "Whether the backup is incremental. Null when the API leaves it out, which it often does."},
 }
 
-// backupSharingDataSourceAttributes returns the flattened attributes as
-// computed data source schema attributes.
-func backupSharingDataSourceAttributes() map[string]dsschema.Attribute {
-	attrs := make(map[string]dsschema.Attribute, len(backupSharingAttributeDocs))
+// sharingAttributes builds the flattened attributes in one schema flavour,
+// from one constructor per kind, so every schema shows the same names and
+// descriptions.
+func sharingAttributes[A any](str, i64, boolean func(description string) A) map[string]A {
+	attrs := make(map[string]A, len(backupSharingAttributeDocs)+1)
 	for _, doc := range backupSharingAttributeDocs {
 		switch doc.kind {
 		case kindString:
-			attrs[doc.name] = dsschema.StringAttribute{Computed: true, MarkdownDescription: doc.description}
+			attrs[doc.name] = str(doc.description)
 		case kindInt64:
-			attrs[doc.name] = dsschema.Int64Attribute{Computed: true, MarkdownDescription: doc.description}
+			attrs[doc.name] = i64(doc.description)
 		case kindBool:
-			attrs[doc.name] = dsschema.BoolAttribute{Computed: true, MarkdownDescription: doc.description}
+			attrs[doc.name] = boolean(doc.description)
 		}
 	}
 	return attrs
+}
+
+// backupSharingDataSourceAttributes returns the flattened attributes as
+// computed data source attributes.
+func backupSharingDataSourceAttributes() map[string]dsschema.Attribute {
+	return sharingAttributes(
+		func(d string) dsschema.Attribute {
+			return dsschema.StringAttribute{Computed: true, MarkdownDescription: d}
+		},
+		func(d string) dsschema.Attribute {
+			return dsschema.Int64Attribute{Computed: true, MarkdownDescription: d}
+		},
+		func(d string) dsschema.Attribute {
+			return dsschema.BoolAttribute{Computed: true, MarkdownDescription: d}
+		},
+	)
+}
+
+// backupSharingResourceAttributes returns the flattened attributes as
+// computed resource attributes. Every change to a sharing replaces it, so a
+// computed value is unknown only when the sharing is created.
+func backupSharingResourceAttributes() map[string]rsschema.Attribute {
+	return sharingAttributes(
+		func(d string) rsschema.Attribute {
+			return rsschema.StringAttribute{Computed: true, MarkdownDescription: d}
+		},
+		func(d string) rsschema.Attribute {
+			return rsschema.Int64Attribute{Computed: true, MarkdownDescription: d}
+		},
+		func(d string) rsschema.Attribute {
+			return rsschema.BoolAttribute{Computed: true, MarkdownDescription: d}
+		},
+	)
 }

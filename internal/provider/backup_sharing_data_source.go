@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -15,7 +18,10 @@ import (
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
 
-var _ datasource.DataSourceWithConfigure = (*backupSharingDataSource)(nil)
+var (
+	_ datasource.DataSourceWithConfigure        = (*backupSharingDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*backupSharingDataSource)(nil)
+)
 
 // NewBackupSharingDataSource returns the vbs_backup_sharing data source.
 func NewBackupSharingDataSource() datasource.DataSource {
@@ -27,11 +33,16 @@ type backupSharingDataSource struct {
 }
 
 type backupSharingDataSourceModel struct {
-	ID types.String `tfsdk:"id"`
+	ID        types.String `tfsdk:"id"`
+	ShareToMe types.Bool   `tfsdk:"share_to_me"`
 	backupSharingAttributes
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func uuidValidator(what string) validator.String {
+	return stringvalidator.RegexMatches(uuidPattern, "must be "+what+": a UUID such as ac0fb374-a288-4399-ac63-cc080a13a2ee")
+}
 
 func (d *backupSharingDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_backup_sharing"
@@ -40,18 +51,53 @@ func (d *backupSharingDataSource) Metadata(_ context.Context, req datasource.Met
 func (d *backupSharingDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := backupSharingDataSourceAttributes()
 	attrs["id"] = schema.StringAttribute{
-		Required: true,
+		Optional: true,
+		Computed: true,
 		MarkdownDescription: "ID of the backup sharing (not of the backup), a UUID such as " +
-			"`ac0fb374-a288-4399-ac63-cc080a13a2ee`. The project that shared the backup gets it when it creates the sharing.",
-		Validators: []validator.String{
-			stringvalidator.RegexMatches(uuidPattern, "must be a backup sharing ID: a UUID such as ac0fb374-a288-4399-ac63-cc080a13a2ee"),
-		},
+			"`ac0fb374-a288-4399-ac63-cc080a13a2ee`. The project that shared the backup gets it when it creates the sharing. " +
+			"Set either `id` or `backup_id`.",
+		Validators: []validator.String{uuidValidator("a backup sharing ID")},
+	}
+	attrs["backup_id"] = schema.StringAttribute{
+		Optional: true,
+		Computed: true,
+		MarkdownDescription: "ID of the shared backup. Set it instead of `id` to look the sharing up by backup; " +
+			"exactly one sharing must match, narrowed by `to_project_id`, `from_project_id` and `share_to_me`. " +
+			"Restore from this backup in the receiving project.",
+		Validators: []validator.String{uuidValidator("a backup ID")},
+	}
+	attrs["to_project_id"] = schema.StringAttribute{
+		Optional:            true,
+		Computed:            true,
+		MarkdownDescription: "ID of the project the backup is shared with. With `backup_id`, narrows the lookup to this project.",
+	}
+	attrs["from_project_id"] = schema.StringAttribute{
+		Optional:            true,
+		Computed:            true,
+		MarkdownDescription: "ID of the project that shared the backup. With `backup_id`, narrows the lookup to sharings from this project.",
+	}
+	attrs["share_to_me"] = schema.BoolAttribute{
+		Optional: true,
+		MarkdownDescription: "With `backup_id`: `true` looks among the sharings made to this provider's project (the usual case " +
+			"for the receiving project); `false` or unset looks among the sharings this project made.",
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one backup sharing: a volume backup that one project shared with another. " +
 			"The receiving project uses it to learn the backup's ID and details before restoring from it. " +
+			"Find the sharing by its `id`, or by `backup_id` when exactly one sharing of that backup matches. " +
 			"The sharing and its backup are flattened into plain attributes; whatever the API leaves out or sends as null is null.",
 		Attributes: attrs,
+	}
+}
+
+// ConfigValidators make the two ways of finding a sharing exclusive at
+// validate time: an ID, or a backup with optional narrowing filters.
+func (d *backupSharingDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("backup_id")),
+		datasourcevalidator.Conflicting(path.MatchRoot("id"), path.MatchRoot("to_project_id")),
+		datasourcevalidator.Conflicting(path.MatchRoot("id"), path.MatchRoot("from_project_id")),
+		datasourcevalidator.Conflicting(path.MatchRoot("id"), path.MatchRoot("share_to_me")),
 	}
 }
 
@@ -65,23 +111,74 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.client == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The vbs provider was not configured before vbs_backup_sharing was read. This is a bug in the provider or Terraform; please report it.")
-		return
-	}
-	id := model.ID.ValueString()
-
-	conn, err := d.client.Connect(ctx)
-	if err != nil {
-		addConnectError(&resp.Diagnostics, err)
-		return
-	}
-	share, err := sharing.Get(ctx, conn.VBS, id).Extract()
-	if err != nil {
-		addSharingError(&resp.Diagnostics, path.Root("id"), "read", id, conn, err)
+	conn := connect(ctx, d.client, &resp.Diagnostics)
+	if conn == nil {
 		return
 	}
 
+	var share *sharing.Share
+	if !model.ID.IsNull() {
+		share = readSharing(ctx, d.client, conn, model.ID.ValueString(), &resp.Diagnostics)
+	} else {
+		share = lookupSharing(ctx, d.client, conn, model, &resp.Diagnostics)
+	}
+	if share == nil {
+		return
+	}
+	model.ID = types.StringValue(share.ID)
 	model.backupSharingAttributes = flattenBackupSharing(share)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// readSharing gets one sharing by ID, shared with every other read of the
+// same ID in this Terraform command.
+func readSharing(ctx context.Context, c *client.Client, conn *client.Connection, id string, diags *diagnostics) *sharing.Share {
+	share, err := client.Shared(c, "sharing:"+id, func() (*sharing.Share, error) {
+		return sharing.Get(ctx, conn.VBS, id).Extract()
+	})
+	if err != nil {
+		addSharingError(diags, path.Root("id"), "read", id, conn, err)
+		return nil
+	}
+	return share
+}
+
+// lookupSharing finds the one sharing of a backup that the filters leave.
+func lookupSharing(ctx context.Context, c *client.Client, conn *client.Connection, model backupSharingDataSourceModel, diags *diagnostics) *sharing.Share {
+	opts := sharing.ListOpts{
+		BackupID:      model.BackupID.ValueString(),
+		ToProjectID:   model.ToProjectID.ValueString(),
+		FromProjectID: model.FromProjectID.ValueString(),
+		ShareToMe:     model.ShareToMe.ValueBoolPointer(),
+	}
+	matches, err := listSharings(ctx, c, conn, opts)
+	if err != nil {
+		addListError(diags, conn, opts, err)
+		return nil
+	}
+	switch len(matches) {
+	case 1:
+		return &matches[0]
+	case 0:
+		diags.AddAttributeError(path.Root("backup_id"), "Backup sharing not found",
+			fmt.Sprintf("No sharing of backup %s %s is visible to project %s. %s",
+				opts.BackupID, describeFilters(opts), conn.ProjectID, shareToMeHint(opts)))
+	default:
+		ids := make([]string, len(matches))
+		for i, m := range matches {
+			ids[i] = fmt.Sprintf("%s (to project %s, from project %s)", m.ID, m.ToProjectID, m.FromProjectID)
+		}
+		diags.AddAttributeError(path.Root("backup_id"), "Several backup sharings match",
+			fmt.Sprintf("%d sharings of backup %s %s match in project %s:\n  %s\n\nNarrow the lookup with to_project_id "+
+				"(the receiving project) or from_project_id, or set id to one of the sharing IDs above.",
+				len(matches), opts.BackupID, describeFilters(opts), conn.ProjectID, strings.Join(ids, "\n  ")))
+	}
+	return nil
+}
+
+func shareToMeHint(opts sharing.ListOpts) string {
+	if opts.ShareToMe == nil || !*opts.ShareToMe {
+		return "Without share_to_me = true the lookup searches the sharings this project made; a receiving project sets share_to_me = true."
+	}
+	return "Check that the backup was shared with this project."
 }

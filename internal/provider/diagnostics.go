@@ -1,16 +1,38 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
+
+// diagnostics is short for the framework's diagnostics list.
+type diagnostics = diag.Diagnostics
+
+// connect returns the authenticated connection, or reports why there is
+// none.
+func connect(ctx context.Context, c *client.Client, diags *diagnostics) *client.Connection {
+	if c == nil {
+		diags.AddError("Provider not configured",
+			"The vbs provider was not configured before this object was used. This is a bug in the provider or Terraform; please report it.")
+		return nil
+	}
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		addConnectError(diags, err)
+		return nil
+	}
+	return conn
+}
 
 // configuredClient takes the provider's client out of ProviderData. Before
 // the provider is configured (validate), ProviderData is nil and that is fine.
@@ -69,4 +91,38 @@ func addSharingError(diags *diag.Diagnostics, attr path.Path, action, id string,
 		diags.AddError(fmt.Sprintf("Unable to %s backup sharing %s", action, id),
 			fmt.Sprintf("Project %s.\n\n%s", conn.ProjectID, apiErr.Error()))
 	}
+}
+
+// addListError reports a failed listing with its filters.
+func addListError(diags *diagnostics, conn *client.Connection, opts sharing.ListOpts, err error) {
+	detail := fmt.Sprintf("Listing backup sharings %s in project %s failed.\n\n%v", describeFilters(opts), conn.ProjectID, err)
+	var apiErr *vbs.APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden) {
+		detail += "\n\nThe request was made with " + conn.Credentials + "; check that this user has VBS permissions in the project."
+	}
+	diags.AddError("Unable to list backup sharings", detail)
+}
+
+// describeFilters says in words which filters a listing used.
+func describeFilters(opts sharing.ListOpts) string {
+	var parts []string
+	add := func(name, value string) {
+		if value != "" {
+			parts = append(parts, name+"="+value)
+		}
+	}
+	if opts.ShareToMe != nil {
+		add("share_to_me", fmt.Sprint(*opts.ShareToMe))
+	}
+	add("backup_id", opts.BackupID)
+	add("volume_id", opts.VolumeID)
+	add("name", opts.Name)
+	add("status", opts.Status)
+	add("from_project_id", opts.FromProjectID)
+	add("to_project_id", opts.ToProjectID)
+	add("availability_zone", opts.AvailabilityZone)
+	if len(parts) == 0 {
+		return "(no filters)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }

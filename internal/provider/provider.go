@@ -179,11 +179,14 @@ func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureReque
 }
 
 func (p *vbsProvider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		NewBackupSharingResource,
+	}
 }
 
 func (p *vbsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewBackupSharingDataSource,
+		NewBackupSharingsDataSource,
 	}
 }

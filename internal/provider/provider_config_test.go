@@ -44,7 +44,7 @@ func TestAccProviderConfig_missingAuthURL(t *testing.T) {
 	t.Setenv("OS_PASSWORD", "pw-from-env")
 	t.Setenv("OS_DOMAIN_NAME", testDomainName)
 	t.Setenv("OS_PROJECT_ID", testProjectID)
-	testAccConfigError(t, `provider "vbs" {}`, `(?s)Missing Keystone URL.*auth_url.*OS_AUTH_URL`)
+	testAccConfigError(t, `provider "vbs" {}`, `(?s)Missing\s+Keystone\s+URL.*auth_url.*OS_AUTH_URL`)
 }
 
 func TestAccProviderConfig_missingCredentials(t *testing.T) {
@@ -52,7 +52,7 @@ func TestAccProviderConfig_missingCredentials(t *testing.T) {
 	testAccConfigError(t, `provider "vbs" {
   auth_url   = "http://127.0.0.1:9/v3"
   project_id = "`+testProjectID+`"
-}`, `(?s)Missing credentials.*user_name \(or OS_USERNAME\).*password \(or OS_PASSWORD\).*token \(or OS_TOKEN\)`)
+}`, `(?s)Missing\s+credentials.*user_name\s+\(or\s+OS_USERNAME\).*password\s+\(or\s+OS_PASSWORD\).*token\s+\(or\s+OS_TOKEN\)`)
 }
 
 func TestAccProviderConfig_missingPasswordAndProject(t *testing.T) {
@@ -60,7 +60,7 @@ func TestAccProviderConfig_missingPasswordAndProject(t *testing.T) {
 	t.Setenv("OS_AUTH_URL", "http://127.0.0.1:9/v3")
 	t.Setenv("OS_USERNAME", testUserName)
 	t.Setenv("OS_DOMAIN_NAME", testDomainName)
-	testAccConfigError(t, `provider "vbs" {}`, `(?s)(Missing password.*OS_PASSWORD.*Missing project.*OS_PROJECT_ID|Missing project.*OS_PROJECT_ID.*Missing password.*OS_PASSWORD)`)
+	testAccConfigError(t, `provider "vbs" {}`, `(?s)(Missing\s+password.*OS_PASSWORD.*Missing\s+project.*OS_PROJECT_ID|Missing\s+project.*OS_PROJECT_ID.*Missing\s+password.*OS_PASSWORD)`)
 }
 
 func TestAccProviderConfig_userNameNeedsDomain(t *testing.T) {
@@ -70,7 +70,7 @@ func TestAccProviderConfig_userNameNeedsDomain(t *testing.T) {
   project_id = "`+testProjectID+`"
   user_name  = "`+testUserName+`"
   password   = "x"
-}`, `(?s)Missing domain.*domain_name \(or OS_DOMAIN_NAME`)
+}`, `(?s)Missing\s+domain.*domain_name\s+\(or\s+OS_DOMAIN_NAME`)
 }
 
 // Contradictions written in the block are caught by validate-time validators.
@@ -83,7 +83,7 @@ func TestAccProviderConfig_conflictInBlock(t *testing.T) {
   user_name   = "`+testUserName+`"
   password    = "x"
   token       = "y"
-}`, `(?s)Invalid Attribute Combination.*password.*token`)
+}`, `(?s)Invalid\s+Attribute\s+Combination.*password.*token`)
 }
 
 // Contradictions that come from the environment are caught at configure.
@@ -94,27 +94,27 @@ func TestAccProviderConfig_conflictInEnvironment(t *testing.T) {
 	t.Setenv("OS_USER_ID", "0123456789abcdef0123456789abcdef")
 	t.Setenv("OS_USERNAME", testUserName)
 	t.Setenv("OS_PASSWORD", "x")
-	testAccConfigError(t, `provider "vbs" {}`, `(?s)Contradictory provider settings.*user_id \(or OS_USER_ID\).*user_name \(or OS_USERNAME\)`)
+	testAccConfigError(t, `provider "vbs" {}`, `(?s)Contradictory\s+provider\s+settings.*user_id\s+\(or\s+OS_USER_ID\).*user_name\s+\(or\s+OS_USERNAME\)`)
 }
 
 func TestAccProviderConfig_badInsecure(t *testing.T) {
 	clearOSEnv(t)
 	t.Setenv("OS_INSECURE", "sometimes")
-	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Invalid OS_INSECURE.*"sometimes".*true\s+or\s+false`)
+	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Invalid\s+OS_INSECURE.*"sometimes".*true\s+or\s+false`)
 }
 
 func TestAccProviderConfig_badEndpointKey(t *testing.T) {
 	clearOSEnv(t)
 	testAccConfigError(t, `provider "vbs" {
   endpoints = { evs = "https://evs.example/v2" }
-}`, `(?s)endpoints.*value must be one of.*"vbs"`)
+}`, `(?s)endpoints.*value\s+must\s+be\s+one\s+of.*"vbs"`)
 }
 
 func TestAccProviderConfig_badAuthURL(t *testing.T) {
 	clearOSEnv(t)
 	testAccConfigError(t, `provider "vbs" {
   auth_url = "iam.eu-de.otc.t-systems.com/v3"
-}`, `(?s)auth_url must be an http:// or https:// URL`)
+}`, `(?s)auth_url\s+must\s+be\s+an\s+http://\s+or\s+https://\s+URL`)
 }
 
 // An unreachable endpoint with a configuration that reads nothing: Terraform
@@ -136,5 +136,5 @@ resource "terraform_data" "nothing_to_read" {
 // A read that must log in at a closed port fails with the auth URL.
 func TestAccProviderConfig_unreachableKeystone(t *testing.T) {
 	clearOSEnv(t)
-	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Unable to authenticate with Keystone.*127\.0\.0\.1:9`)
+	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Unable\s+to\s+authenticate\s+with\s+Keystone.*127\.0\.0\.1:9`)
 }

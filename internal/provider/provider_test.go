@@ -23,6 +23,9 @@ const (
 	testProjectID  = "ffffffffffffffffffffffffffff0000"
 	testDomainName = "OTC00000000001000000042"
 	testUserName   = "tf-recorder"
+	// testReplayPassword is what the tests log in with; the cassettes hold
+	// no password, and replay accepts any.
+	testReplayPassword = "replay-password"
 )
 
 // TestMain makes the acceptance tests run with every `go test`: they need no
@@ -46,7 +49,7 @@ func TestMain(m *testing.M) {
 // replay the credentials are placeholders (the cassettes hold no secrets);
 // when recording they come from the real OS_* environment.
 func testAccProviderBlock(server *recorded.Server) string {
-	if server.Mode() == recorded.ModeRecord {
+	if os.Getenv(recorded.EnvRecord) == "1" {
 		return fmt.Sprintf(`
 provider "vbs" {
   auth_url = %q
@@ -60,9 +63,9 @@ provider "vbs" {
   domain_name = %q
   project_id  = %q
   user_name   = %q
-  password    = "replay-password"
+  password    = %q
 }
-`, server.AuthURL(), testDomainName, testProjectID, testUserName)
+`, server.AuthURL(), testDomainName, testProjectID, testUserName, testReplayPassword)
 }
 
 // testAccUnreachableProviderBlock is complete but points at a closed port:

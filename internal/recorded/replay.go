@@ -22,6 +22,8 @@ type replayer struct {
 	interactions []*cassette.Interaction
 	requests     []recordedRequest
 	used         []bool
+	// barrier is the index of the last recorded change replayed.
+	barrier int
 	// authLabel is the label of the Keystone host; requests to the server's
 	// bare address are taken as going there.
 	authLabel string
@@ -43,6 +45,7 @@ func newReplayer(interactions []*cassette.Interaction) *replayer {
 		interactions: interactions,
 		requests:     make([]recordedRequest, len(interactions)),
 		used:         make([]bool, len(interactions)),
+		barrier:      -1,
 		authPath:     "/v3",
 	}
 	authFound := false
@@ -78,12 +81,31 @@ func newReplayer(interactions []*cassette.Interaction) *replayer {
 
 // choose returns the first matching interaction not yet used, in cassette
 // order; once all are used, the last of them, so that a scripted sequence
-// ends in its final state. It also counts near misses for the error message.
+// ends in its final state. Recorded changes (POST, PUT, PATCH, DELETE other
+// than a Keystone login) split the cassette into eras: a read is served only
+// from the era between the last change replayed and the next one not yet
+// replayed. So "GET 200, DELETE, GET 404" replays as the cloud behaved even
+// when a Terraform version reads more or less often than the one that
+// recorded it. Logins are served from anywhere, since every Terraform command
+// logs in anew. It also counts near misses for the error message.
 func (r *replayer) choose(live recordedRequest) (*cassette.Interaction, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	from, to := r.barrier+1, len(r.requests)
+	switch {
+	case isLogin(live):
+		from = 0
+	case !isChange(live):
+		for n := from; n < len(r.requests); n++ {
+			if isChange(r.requests[n]) && !r.used[n] {
+				to = n
+				break
+			}
+		}
+	}
 	last, nearMisses := -1, 0
-	for n, rec := range r.requests {
+	for n := from; n < to; n++ {
+		rec := r.requests[n]
 		if rec.method != live.method || rec.path != live.path {
 			continue
 		}
@@ -93,6 +115,9 @@ func (r *replayer) choose(live recordedRequest) (*cassette.Interaction, int) {
 		}
 		if !r.used[n] {
 			r.used[n] = true
+			if isChange(rec) {
+				r.barrier = n
+			}
 			return r.interactions[n], 0
 		}
 		last = n
@@ -101,6 +126,18 @@ func (r *replayer) choose(live recordedRequest) (*cassette.Interaction, int) {
 		return nil, nearMisses
 	}
 	return r.interactions[last], 0
+}
+
+func isLogin(req recordedRequest) bool {
+	return req.method == http.MethodPost && strings.HasSuffix(req.path, "/auth/tokens")
+}
+
+func isChange(req recordedRequest) bool {
+	switch req.method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return !isLogin(req)
+	}
+	return false
 }
 
 func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, body []byte) {

@@ -26,3 +26,10 @@ output "backup_to_restore" {
 output "backup_size_gb" {
   value = data.vbs_backup_sharing.nightly.backup_size
 }
+
+# Without the sharing's ID: look the sharing up by the backup's ID. Exactly
+# one sharing must match; share_to_me searches the sharings made to us.
+data "vbs_backup_sharing" "by_backup" {
+  backup_id   = "1f0e6a52-0000-4000-8000-00000000b001"
+  share_to_me = true
+}

@@ -41,6 +41,9 @@ type Route struct {
 	Status int
 	Header map[string]string
 	Body   string
+	// Times limits how often the route answers (0: always), so a scenario
+	// can make the first DELETE fail and the next one succeed.
+	Times int
 }
 
 // Config describes the cloud. Zero fields take the defaults of Default.
@@ -58,6 +61,9 @@ type Config struct {
 	// Catalog lists the services besides identity, which is always there.
 	Catalog []Service
 	Routes  []Route
+	// Sharings, when set, serves the VBS sharing API on the vbs host for
+	// whatever no route answered.
+	Sharings *Sharings
 }
 
 // Default is an account with realistic-looking identifiers.
@@ -173,11 +179,28 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	for _, route := range c.cfg.Routes {
-		if route.Method == r.Method && route.Label == label && route.Path == r.URL.Path {
-			writeRaw(w, route.Status, route.Header, route.Body)
-			return
+	c.mu.Lock()
+	var answer *Route
+	for n := range c.cfg.Routes {
+		route := &c.cfg.Routes[n]
+		if route.Method == r.Method && route.Label == label && route.Path == r.URL.Path && route.Times >= 0 {
+			if route.Times > 0 {
+				route.Times--
+				if route.Times == 0 {
+					route.Times = -1
+				}
+			}
+			answer = route
+			break
 		}
+	}
+	c.mu.Unlock()
+	if answer != nil {
+		writeRaw(w, answer.Status, answer.Header, answer.Body)
+		return
+	}
+	if c.cfg.Sharings != nil && label == "vbs" && c.cfg.Sharings.serve(w, r) {
+		return
 	}
 	writeJSON(w, http.StatusNotFound, nil, map[string]any{
 		"itemNotFound": map[string]any{"code": 404, "message": "The resource could not be found."},

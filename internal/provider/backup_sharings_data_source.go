@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
+)
+
+var _ datasource.DataSourceWithConfigure = (*backupSharingsDataSource)(nil)
+
+// NewBackupSharingsDataSource returns the vbs_backup_sharings data source.
+func NewBackupSharingsDataSource() datasource.DataSource {
+	return &backupSharingsDataSource{}
+}
+
+type backupSharingsDataSource struct {
+	client *client.Client
+}
+
+type backupSharingsDataSourceModel struct {
+	ShareToMe        types.Bool         `tfsdk:"share_to_me"`
+	BackupID         types.String       `tfsdk:"backup_id"`
+	VolumeID         types.String       `tfsdk:"volume_id"`
+	Name             types.String       `tfsdk:"name"`
+	Status           types.String       `tfsdk:"status"`
+	FromProjectID    types.String       `tfsdk:"from_project_id"`
+	ToProjectID      types.String       `tfsdk:"to_project_id"`
+	AvailabilityZone types.String       `tfsdk:"availability_zone"`
+	SortKey          types.String       `tfsdk:"sort_key"`
+	SortDir          types.String       `tfsdk:"sort_dir"`
+	IDs              []string           `tfsdk:"ids"`
+	Sharings         []sharingItemModel `tfsdk:"sharings"`
+}
+
+// sharingItemModel is one element of `sharings`.
+type sharingItemModel struct {
+	ID types.String `tfsdk:"id"`
+	backupSharingAttributes
+}
+
+// sortKeys are the documented sort keys that make sense for sharings; the
+// reference also lists container_format and disk_format, copied from images.
+var sortKeys = []string{"name", "status", "size", "id", "created_at", "updated_at"}
+
+func (d *backupSharingsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_backup_sharings"
+}
+
+func (d *backupSharingsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	filter := func(description string, validators ...validator.String) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, MarkdownDescription: description, Validators: validators}
+	}
+	item := backupSharingDataSourceAttributes()
+	item["id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "ID of the backup sharing."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists backup sharings: by default those this provider's project made, with `share_to_me = true` " +
+			"those made to it. Every page of results is read (the API pages with limit and offset); no match is an empty list.",
+		Attributes: map[string]schema.Attribute{
+			"share_to_me": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "`true` lists the sharings made **to** this provider's project (what the receiving project " +
+					"may restore); `false` or unset lists the sharings this project made.",
+			},
+			"backup_id":         filter("Only sharings of this backup.", uuidValidator("a backup ID")),
+			"volume_id":         filter("Only sharings of backups of this EVS disk."),
+			"name":              filter("Only sharings of backups whose name contains this text (the API matches fuzzily)."),
+			"status":            filter("Only sharings of backups in this status, for example `available`."),
+			"from_project_id":   filter("Only sharings made by this project."),
+			"to_project_id":     filter("Only sharings made to this project."),
+			"availability_zone": filter("Only sharings of backups in this availability zone, for example `eu-de-01`."),
+			"sort_key": filter("Sort by this key: one of `name`, `status`, `size`, `id`, `created_at` (the API's default), `updated_at`.",
+				stringvalidator.OneOf(sortKeys...)),
+			"sort_dir": filter("Sort direction: `asc` or `desc`.", stringvalidator.OneOf("asc", "desc")),
+			"ids": schema.ListAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "IDs of the matching sharings, in the API's order.",
+			},
+			"sharings": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The matching sharings, in the API's order, with the same attributes as the `vbs_backup_sharing` data source.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: item},
+			},
+		},
+	}
+}
+
+func (d *backupSharingsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = configuredClient(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var model backupSharingsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	conn := connect(ctx, d.client, &resp.Diagnostics)
+	if conn == nil {
+		return
+	}
+	opts := sharing.ListOpts{
+		ShareToMe:        model.ShareToMe.ValueBoolPointer(),
+		BackupID:         model.BackupID.ValueString(),
+		VolumeID:         model.VolumeID.ValueString(),
+		Name:             model.Name.ValueString(),
+		Status:           model.Status.ValueString(),
+		FromProjectID:    model.FromProjectID.ValueString(),
+		ToProjectID:      model.ToProjectID.ValueString(),
+		AvailabilityZone: model.AvailabilityZone.ValueString(),
+		SortKey:          model.SortKey.ValueString(),
+		SortDir:          model.SortDir.ValueString(),
+	}
+	shares, err := listSharings(ctx, d.client, conn, opts)
+	if err != nil {
+		addListError(&resp.Diagnostics, conn, opts, err)
+		return
+	}
+	model.IDs = make([]string, len(shares))
+	model.Sharings = make([]sharingItemModel, len(shares))
+	for i := range shares {
+		model.IDs[i] = shares[i].ID
+		model.Sharings[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// listSharings reads every page of a listing, once per distinct set of
+// filters in this Terraform command.
+func listSharings(ctx context.Context, c *client.Client, conn *client.Connection, opts sharing.ListOpts) ([]sharing.Share, error) {
+	query, err := opts.ToShareListQuery()
+	if err != nil {
+		return nil, err
+	}
+	return client.Shared(c, "list:"+query, func() ([]sharing.Share, error) {
+		return sharing.ListAll(ctx, conn.VBS, opts)
+	})
+}
