@@ -16,6 +16,8 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
+	"github.com/vbs-tf/terraform-provider-vbs/internal/aksk"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/transport"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
 )
 
@@ -38,11 +40,31 @@ type Settings struct {
 	Endpoints map[string]string
 	// UserAgent is prepended to gophercloud's own User-Agent.
 	UserAgent string
+
+	// AccessKey, SecretKey and SecurityToken sign every request (AK/SK)
+	// instead of a Keystone token.
+	AccessKey     string
+	SecretKey     string
+	SecurityToken string
+	// Cert and Key are a PEM client certificate and its key.
+	Cert string
+	Key  string
+	// Cloud is the clouds.yaml entry the settings came from, if any.
+	Cloud string
+	// MaxRetries for one request; negative means the default.
+	MaxRetries int
 }
 
 // CredentialKind names the kind of credentials in use, never their values, so
 // that authorisation failures can say what was tried.
 func (s Settings) CredentialKind() string {
+	if s.AccessKey != "" {
+		kind := "AK/SK request signing (access_key / OS_ACCESS_KEY)"
+		if s.SecurityToken != "" {
+			kind = "temporary AK/SK request signing with a security token (OS_SECURITY_TOKEN)"
+		}
+		return kind + " for project " + s.ProjectID
+	}
 	scope := "project " + s.ProjectID
 	if s.ProjectID == "" {
 		scope = fmt.Sprintf("project name %q", s.ProjectName)
@@ -61,6 +83,8 @@ func (s Settings) CredentialKind() string {
 type Client struct {
 	settings   Settings
 	httpClient http.Client
+	// transport is the pooled base transport, kept to close idle connections.
+	transport *http.Transport
 
 	mu   sync.Mutex
 	conn *Connection
@@ -81,11 +105,25 @@ type Connection struct {
 // New checks the settings that can be checked without the network and builds
 // the HTTP client. It does not authenticate.
 func New(s Settings) (*Client, error) {
-	transport, err := newTransport(s)
+	base, err := newTransport(s)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{settings: s, httpClient: http.Client{Transport: transport}}, nil
+	// Logging sees every attempt; signing happens per attempt, so each one
+	// carries a fresh X-Sdk-Date; retries wrap both.
+	var rt http.RoundTripper = transport.NewLogging(base)
+	if s.AccessKey != "" {
+		rt = aksk.NewTransport(rt, aksk.Credentials{AccessKey: s.AccessKey, SecretKey: s.SecretKey, SecurityToken: s.SecurityToken}, s.ProjectID, nil)
+	}
+	retry := transport.RetryOptions{MaxRetries: s.MaxRetries}
+	switch {
+	case s.MaxRetries < 0:
+		retry.MaxRetries = 0 // the default
+	case s.MaxRetries == 0:
+		retry.MaxRetries = -1 // off
+	}
+	rt = transport.NewRetry(rt, retry)
+	return &Client{settings: s, httpClient: http.Client{Transport: rt}, transport: base}, nil
 }
 
 // Settings returns the settings the client was built with.
@@ -116,6 +154,9 @@ func (c *Client) Connect(ctx context.Context) (*Connection, error) {
 
 func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 	s := c.settings
+	if s.AccessKey != "" {
+		return c.signedConnection(ctx)
+	}
 	identityURL, err := identityV3URL(s.AuthURL)
 	if err != nil {
 		return nil, err
@@ -168,7 +209,40 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 		return nil, fmt.Errorf("reading the service catalog from keystone at %s: %w", identityURL, err)
 	}
 
-	endpoint, err := vbsEndpoint(s, catalog, project.ID)
+	return newConnection(s, pc, catalog, project.ID)
+}
+
+// signedConnection is the AK/SK path: no token; every request is signed,
+// and the catalog, unless the endpoint is overridden, comes from Keystone's
+// catalog call, signed like the rest.
+func (c *Client) signedConnection(ctx context.Context) (*Connection, error) {
+	s := c.settings
+	pc := &gophercloud.ProviderClient{HTTPClient: c.httpClient}
+	pc.UseTokenLock()
+	if s.UserAgent != "" {
+		pc.UserAgent.Prepend(s.UserAgent)
+	}
+	var catalog *tokens.ServiceCatalog
+	if s.Endpoints["vbs"] == "" {
+		identityURL, err := identityV3URL(s.AuthURL)
+		if err != nil {
+			return nil, err
+		}
+		identity := &gophercloud.ServiceClient{ProviderClient: pc, Endpoint: identityURL}
+		var body struct {
+			Catalog []tokens.CatalogEntry `json:"catalog"`
+		}
+		_, err = identity.Get(ctx, identity.ServiceURL("auth", "catalog"), &body, &gophercloud.RequestOpts{OkCodes: []int{http.StatusOK}})
+		if err != nil {
+			return nil, &AuthError{AuthURL: identityURL, Credentials: s.CredentialKind(), Err: vbs.NewAPIError(err)}
+		}
+		catalog = &tokens.ServiceCatalog{Entries: body.Catalog}
+	}
+	return newConnection(s, pc, catalog, s.ProjectID)
+}
+
+func newConnection(s Settings, pc *gophercloud.ProviderClient, catalog *tokens.ServiceCatalog, projectID string) (*Connection, error) {
+	endpoint, err := vbsEndpoint(s, catalog, projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +253,7 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 			ResourceBase:   endpoint,
 			Type:           "vbs",
 		},
-		ProjectID:   project.ID,
+		ProjectID:   projectID,
 		Credentials: s.CredentialKind(),
 	}, nil
 }

@@ -31,6 +31,13 @@ func newTransport(s Settings) (*http.Transport, error) {
 		}
 		tlsConfig.RootCAs = pool
 	}
+	if s.Cert != "" || s.Key != "" {
+		pair, err := tls.LoadX509KeyPair(s.Cert, s.Key)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate cert (OS_CERT) %q with key (OS_KEY) %q: %w", s.Cert, s.Key, err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{pair}
+	}
 
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{

@@ -33,8 +33,8 @@ func countRequests(server *recorded.Server, method, path string) int {
 	return n
 }
 
-func testAccSharingConfig(server *recorded.Server, id string) string {
-	return testAccProviderBlock(server) + fmt.Sprintf(`
+func testAccSharingConfig(server *recorded.Server, id string, providerSettings ...string) string {
+	return testAccProviderBlock(server, providerSettings...) + fmt.Sprintf(`
 data "vbs_backup_sharing" "test" {
   id = %q
 }
@@ -171,16 +171,23 @@ func TestAccBackupSharingDataSource_notFound(t *testing.T) {
 	})
 }
 
+// A read that keeps failing with 500 is sent 1 + max_retries times, then
+// fails with the API's status, code, message and request ID.
 func TestAccBackupSharingDataSource_apiError(t *testing.T) {
 	server := recorded.StartForTest(t, "sharing_api_error")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: testAccSharingConfig(server, testSharingID),
+			Config: testAccSharingConfig(server, testSharingID, "max_retries = 2"),
 			ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+read\s+backup\s+sharing\s+` + testSharingID +
 				`.*HTTP\s+500.*VolumeBackup\.0103.*Failed\s+to\s+query\s+backup\s+details.*request\s+ID\s+req-`),
 		}},
 	})
+	tokens := countRequests(server, "POST", "/v3/auth/tokens")
+	reads := countRequests(server, "GET", "/v2/"+testProjectID+"/os-vendor-backup-sharing/"+testSharingID)
+	if tokens != 1 || reads != 3 {
+		t.Fatalf("%d logins and %d reads; want 1 login and 3 reads (1 + max_retries)", tokens, reads)
+	}
 }
 
 func TestAccBackupSharingDataSource_forbidden(t *testing.T) {

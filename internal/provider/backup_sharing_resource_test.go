@@ -32,8 +32,8 @@ func withBackupToShare(cfg *fakecloud.Config) {
 	cfg.Sharings = fakecloud.NewSharings(testProjectID, backupObject(testBackupID, "nightly-db"))
 }
 
-func testAccSharingResourceConfig(server *recorded.Server) string {
-	return testAccProviderBlock(server) + fmt.Sprintf(`
+func testAccSharingResourceConfig(server *recorded.Server, providerSettings ...string) string {
+	return testAccProviderBlock(server, providerSettings...) + fmt.Sprintf(`
 resource "vbs_backup_sharing" "test" {
   backup_id     = %q
   to_project_id = %q
@@ -123,14 +123,15 @@ func TestAccBackupSharingResource_drift(t *testing.T) {
 	})
 }
 
-// A refused delete reaches the user with status, code, message and request
-// ID; the sharing stays in the state, and the next destroy succeeds.
+// A delete that keeps failing is retried max_retries times, then reaches the
+// user with status, code, message and request ID; the sharing stays in the
+// state, and the next destroy succeeds.
 func TestAccBackupSharingResource_deleteError(t *testing.T) {
 	server := startScenario(t, "resource_delete_error", func(cfg *fakecloud.Config) {
 		withBackupToShare(cfg)
 		cfg.Routes = []fakecloud.Route{{
 			Method: http.MethodDelete, Label: "vbs", Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing/" + testCreatedSharingID,
-			Status: http.StatusInternalServerError, Times: 1,
+			Status: http.StatusInternalServerError, Times: 2,
 			Header: map[string]string{"X-Request-Id": "req-delete-500"},
 			Body:   `{"error": {"code": "VolumeBackup.0014", "message": "Failed to submit the task."}}`,
 		}}
@@ -139,9 +140,9 @@ func TestAccBackupSharingResource_deleteError(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkSharingGone(t, server),
 		Steps: []resource.TestStep{
-			{Config: testAccSharingResourceConfig(server)},
+			{Config: testAccSharingResourceConfig(server, "max_retries = 1")},
 			{
-				Config:  testAccSharingResourceConfig(server),
+				Config:  testAccSharingResourceConfig(server, "max_retries = 1"),
 				Destroy: true,
 				ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+cancel\s+backup\s+sharing\s+` + testCreatedSharingID +
 					`.*HTTP\s+500.*VolumeBackup\.0014.*Failed\s+to\s+submit\s+the\s+task.*request\s+ID\s+req-delete-500`),

@@ -7,6 +7,7 @@ import (
 	"context"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -52,6 +53,14 @@ type providerModel struct {
 	Insecure    types.Bool   `tfsdk:"insecure"`
 	CACertFile  types.String `tfsdk:"cacert_file"`
 	Endpoints   types.Map    `tfsdk:"endpoints"`
+
+	AccessKey     types.String `tfsdk:"access_key"`
+	SecretKey     types.String `tfsdk:"secret_key"`
+	SecurityToken types.String `tfsdk:"security_token"`
+	Cloud         types.String `tfsdk:"cloud"`
+	Cert          types.String `tfsdk:"cert"`
+	Key           types.String `tfsdk:"key"`
+	MaxRetries    types.Int64  `tfsdk:"max_retries"`
 }
 
 func (p *vbsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -129,6 +138,44 @@ func (p *vbsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional:            true,
 				MarkdownDescription: "Path of a PEM file with the CA certificates to trust instead of the system's. Environment: `OS_CACERT`.",
 			},
+			"access_key": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Access key (AK) for API gateway request signing (SDK-HMAC-SHA256), used instead of a " +
+					"Keystone login; needs `secret_key` and `project_id`. Environment: `OS_ACCESS_KEY`.",
+			},
+			"secret_key": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "Secret key (SK) that goes with `access_key`. Environment: `OS_SECRET_KEY`.",
+			},
+			"security_token": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "Security token of temporary AK/SK credentials (for example from an agency); sent as " +
+					"`X-Security-Token`. Environment: `OS_SECURITY_TOKEN`.",
+			},
+			"cloud": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Name of an entry in `clouds.yaml` (with `secure.yaml` merged in) to take settings from. " +
+					"Settings in the provider block and the environment win over the file. Environment: `OS_CLOUD`.",
+			},
+			"cert": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Path of a PEM client certificate for TLS client authentication; needs `key`. Environment: `OS_CERT`.",
+			},
+			"key": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Path of the PEM private key of `cert`. Environment: `OS_KEY`.",
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: "How many times one request is sent again after throttling (429), a gateway or server " +
+					"error (500, 502, 503, 504) or a dropped connection, with exponential backoff and jitter, honouring " +
+					"`Retry-After`. A POST is only sent again after 429 or 503, which mean it was not acted on. Each request " +
+					"has its own budget; the waits of one request add up to at most two minutes. Default 5; 0 turns retries off. " +
+					"Environment: `OS_MAX_RETRIES`.",
+				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
+			},
 			"endpoints": schema.MapAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
@@ -153,6 +200,10 @@ func (p *vbsProvider) ConfigValidators(_ context.Context) []provider.ConfigValid
 		providervalidator.Conflicting(path.MatchRoot("password"), path.MatchRoot("token")),
 		providervalidator.Conflicting(path.MatchRoot("user_id"), path.MatchRoot("user_name")),
 		providervalidator.Conflicting(path.MatchRoot("domain_id"), path.MatchRoot("domain_name")),
+		providervalidator.Conflicting(path.MatchRoot("access_key"), path.MatchRoot("password")),
+		providervalidator.Conflicting(path.MatchRoot("access_key"), path.MatchRoot("token")),
+		providervalidator.RequiredTogether(path.MatchRoot("access_key"), path.MatchRoot("secret_key")),
+		providervalidator.RequiredTogether(path.MatchRoot("cert"), path.MatchRoot("key")),
 	}
 }
 
@@ -171,7 +222,7 @@ func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureReque
 
 	c, err := client.New(settings)
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid provider TLS settings", err.Error()+"\n\nFix cacert_file (or OS_CACERT) so it names a readable PEM file.")
+		resp.Diagnostics.AddError("Invalid provider TLS settings", err.Error())
 		return
 	}
 	resp.DataSourceData = c

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -45,16 +46,19 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testAccProviderBlock configures the provider for a recorded server. On
-// replay the credentials are placeholders (the cassettes hold no secrets);
-// when recording they come from the real OS_* environment.
-func testAccProviderBlock(server *recorded.Server) string {
+// testAccProviderBlock configures the provider for a recorded server, with
+// any extra lines of provider settings. On replay the credentials are
+// placeholders (the cassettes hold no secrets); when recording from a real
+// cloud they come from the real OS_* environment.
+func testAccProviderBlock(server *recorded.Server, extra ...string) string {
+	settings := strings.Join(extra, "\n  ")
 	if os.Getenv(recorded.EnvRecord) == "1" {
 		return fmt.Sprintf(`
 provider "vbs" {
   auth_url = %q
+  %s
 }
-`, server.AuthURL())
+`, server.AuthURL(), settings)
 	}
 	return fmt.Sprintf(`
 provider "vbs" {
@@ -64,8 +68,9 @@ provider "vbs" {
   project_id  = %q
   user_name   = %q
   password    = %q
+  %s
 }
-`, server.AuthURL(), testDomainName, testProjectID, testUserName, testReplayPassword)
+`, server.AuthURL(), testDomainName, testProjectID, testUserName, testReplayPassword, settings)
 }
 
 // testAccUnreachableProviderBlock is complete but points at a closed port:

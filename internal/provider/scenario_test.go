@@ -24,10 +24,18 @@ const envRegenerate = "VBS_REGENERATE_CASSETTES"
 // server's record mode, the same path that records a real cloud. So every
 // lifecycle cassette is a recording of this very test, and the scenario's
 // cloud is written here, next to what the test expects of it.
-func startScenario(t *testing.T, name string, setup func(cfg *fakecloud.Config)) *recorded.Server {
+//
+// configure, when given, adjusts the server's options in both modes (for
+// example the AK/SK test keys it verifies signatures with).
+func startScenario(t *testing.T, name string, setup func(cfg *fakecloud.Config), configure ...func(*recorded.Options)) *recorded.Server {
 	t.Helper()
+	configureAll := func(o *recorded.Options) {
+		for _, c := range configure {
+			c(o)
+		}
+	}
 	if os.Getenv(envRegenerate) != "1" {
-		return recorded.StartForTest(t, name)
+		return recorded.StartForTestWithOptions(t, name, configureAll)
 	}
 	cfg := fakecloud.Default
 	cfg.UserName, cfg.UserDomainName, cfg.ProjectID = testUserName, testDomainName, testProjectID
@@ -43,12 +51,14 @@ func startScenario(t *testing.T, name string, setup func(cfg *fakecloud.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := recorded.Start(recorded.Options{
+	opts := recorded.Options{
 		Cassette:  filepath.Join(root, "testdata", "cassettes", name),
 		Mode:      recorded.ModeRecord,
 		Upstream:  cloud.AuthURL(),
 		Transport: cloud.Transport(),
-	})
+	}
+	configureAll(&opts)
+	server, err := recorded.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,13 @@ func (s *Server) serveRecord(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		out.Header[name] = append([]string(nil), values...)
 	}
+	if s.resigner != nil && isSigned(r) {
+		if err := s.resign(out, body); err != nil {
+			s.addUnmatched(describe(r, label))
+			writeError(w, http.StatusBadGateway, "RECORDED.UPSTREAM", "recorded server: re-signing the request for upstream: "+err.Error())
+			return
+		}
+	}
 
 	resp, err := s.recorder.RoundTrip(out)
 	if err != nil {

@@ -57,7 +57,10 @@ func newReplayer(interactions []*cassette.Interaction) *replayer {
 			r.requests[n] = recordedRequest{method: "\x00invalid"}
 			continue
 		}
-		query, _ := url.ParseQuery(u.RawQuery)
+		// Sanitised again so that a cassette written by an older, narrower
+		// sanitiser still matches live requests sanitised by this one.
+		rawQuery, _ := sanitizer{}.query(u.RawQuery)
+		query, _ := url.ParseQuery(rawQuery)
 		r.requests[n] = recordedRequest{
 			method: i.Request.Method,
 			label:  firstLabel(u.Host),
@@ -68,7 +71,7 @@ func newReplayer(interactions []*cassette.Interaction) *replayer {
 		if n == 0 {
 			r.authLabel = r.requests[n].label
 		}
-		if prefix, _, ok := strings.Cut(u.Path, "/auth/tokens"); ok && !authFound {
+		if prefix, ok := authPrefix(u.Path); ok && !authFound {
 			authFound = true
 			r.authLabel = r.requests[n].label
 			if prefix != "" {
@@ -79,6 +82,17 @@ func newReplayer(interactions []*cassette.Interaction) *replayer {
 	return r
 }
 
+// authPrefix finds Keystone's base path (such as /v3) in a token or, for
+// AK/SK cassettes that never ask for a token, a catalog request.
+func authPrefix(path string) (string, bool) {
+	for _, suffix := range []string{"/auth/tokens", "/auth/catalog"} {
+		if prefix, _, ok := strings.Cut(path, suffix); ok {
+			return prefix, true
+		}
+	}
+	return "", false
+}
+
 // choose returns the first matching interaction not yet used, in cassette
 // order; once all are used, the last of them, so that a scripted sequence
 // ends in its final state. Recorded changes (POST, PUT, PATCH, DELETE other
@@ -86,8 +100,8 @@ func newReplayer(interactions []*cassette.Interaction) *replayer {
 // from the era between the last change replayed and the next one not yet
 // replayed. So "GET 200, DELETE, GET 404" replays as the cloud behaved even
 // when a Terraform version reads more or less often than the one that
-// recorded it. Logins are served from anywhere, since every Terraform command
-// logs in anew. It also counts near misses for the error message.
+// recorded it. Logins (token requests, and AK/SK catalog reads) are served
+// from anywhere, since every Terraform command logs in anew. It also counts near misses for the error message.
 func (r *replayer) choose(live recordedRequest) (*cassette.Interaction, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -128,8 +142,17 @@ func (r *replayer) choose(live recordedRequest) (*cassette.Interaction, int) {
 	return r.interactions[last], 0
 }
 
+// isLogin reports how a client starts each Terraform command: a Keystone
+// token request, or with AK/SK (no token, so no catalog in a token body) a
+// catalog read.
 func isLogin(req recordedRequest) bool {
-	return req.method == http.MethodPost && strings.HasSuffix(req.path, "/auth/tokens")
+	switch req.method {
+	case http.MethodPost:
+		return strings.HasSuffix(req.path, "/auth/tokens")
+	case http.MethodGet:
+		return strings.HasSuffix(req.path, "/auth/catalog")
+	}
+	return false
 }
 
 func isChange(req recordedRequest) bool {

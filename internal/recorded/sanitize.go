@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/transport"
 )
 
 // Redacted replaces every secret in a cassette. Replay sanitises live
 // requests the same way, so a request carrying a real password still matches.
-const Redacted = "REDACTED"
+// It is the log redactor's marker, so a value hidden by either reads alike.
+const Redacted = transport.Redacted
 
 // secretHeaders are redacted rather than dropped: a client reads the token
 // from X-Subject-Token, so replay must still send the header.
@@ -77,6 +81,12 @@ func isSecretParam(name string) bool {
 // sanitizer removes secrets and real host names from an interaction before it
 // is written. hosts may be nil when only secrets matter (matching live
 // requests on replay).
+//
+// It applies internal/transport's redaction rules (the ones the request log
+// uses) and then its own, which are broader because a cassette is committed
+// and kept: header names match by substring, more JSON keys count, booleans
+// are hidden too. Running both means a secret the log hides never reaches a
+// cassette, and neither rule set is weakened for the other's sake.
 type sanitizer struct {
 	hosts *strings.Replacer
 }
@@ -126,11 +136,15 @@ func (s sanitizer) query(raw string) (string, bool) {
 	if raw == "" {
 		return raw, false
 	}
-	values, err := url.ParseQuery(raw)
+	// transport keeps the query byte for byte apart from the values it
+	// hides, so a query with nothing secret is still returned unchanged.
+	shared := strings.TrimPrefix(transport.RedactURL(&url.URL{RawQuery: raw}), "?")
+	changed := shared != raw
+	values, err := url.ParseQuery(shared)
 	if err != nil {
-		return raw, false
+		return shared, changed
 	}
-	changed := false
+	ownChange := false
 	for k, vs := range values {
 		if !isSecretParam(k) {
 			continue
@@ -138,12 +152,12 @@ func (s sanitizer) query(raw string) (string, bool) {
 		for n := range vs {
 			if vs[n] != Redacted {
 				vs[n] = Redacted
-				changed = true
+				ownChange = true
 			}
 		}
 	}
-	if !changed {
-		return raw, false
+	if !ownChange {
+		return shared, changed
 	}
 	return values.Encode(), true
 }
@@ -166,7 +180,7 @@ func (s sanitizer) form(form url.Values) url.Values {
 
 func (s sanitizer) headers(h http.Header, isRequest bool) http.Header {
 	out := http.Header{}
-	for name, values := range h {
+	for name, values := range transport.RedactHeaders(h) {
 		if isRequest && containsFold(noiseHeaders, name) {
 			continue
 		}
@@ -199,7 +213,15 @@ func (s sanitizer) body(body string) string {
 	if !ok {
 		return body
 	}
-	if redactJSON(value, nil) {
+	// transport compacts and re-escapes what it returns, so its output is
+	// used only when it hid something; otherwise the body keeps its text.
+	sharedChange := false
+	if shared := transport.RedactJSON([]byte(trimmed)); shared != nil {
+		if v, ok := decodeJSON(string(shared)); ok && !reflect.DeepEqual(v, value) {
+			value, sharedChange = v, true
+		}
+	}
+	if redactJSON(value, nil) || sharedChange {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)

@@ -12,10 +12,17 @@
 // through a go-vcr recorder, rewrites the real hosts in responses to its own
 // per-service names, and on Close writes a cassette with secrets redacted and
 // real hosts replaced by <label>.recorded.invalid.
+//
+// Requests signed with an access key (SDK-HMAC-SHA256, see internal/aksk)
+// are checked against Options.AKSK on replay and re-signed for the real host
+// with Options.Resign when recording. With Options.TLS the server speaks
+// HTTPS, for tests of the client's certificate settings.
 package recorded
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +37,8 @@ import (
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/aksk"
 )
 
 // Mode says whether the server answers from a cassette or records one.
@@ -68,6 +77,28 @@ type Options struct {
 	// Transport carries record-mode requests to the cloud. The default is a
 	// clone of http.DefaultTransport; tests point it at a fake cloud.
 	Transport http.RoundTripper
+
+	// AKSK maps access keys to secret keys (test values only) for replay.
+	// Every replayed request that carries an SDK-HMAC-SHA256 signature is
+	// verified against it, without the clock check since the cassette was
+	// recorded at another time. A request whose signature fails, or whose
+	// access key is not here, gets a 401 in the API gateway's shape and is
+	// listed by Unmatched. Recorded interactions match signed and unsigned
+	// requests alike; only the live signature is checked.
+	AKSK map[string]string
+
+	// Resign, in record mode, replaces the signature of every request that
+	// arrives signed: the client signed for <label>.localhost:PORT, which
+	// the real gateway would reject, so the forwarded request is signed
+	// afresh for the real host with these credentials. ResignProjectID, when
+	// set, is sent as X-Project-Id; otherwise the client's is kept.
+	Resign          *aksk.Credentials
+	ResignProjectID string
+
+	// TLS makes the server speak HTTPS with this configuration; its
+	// certificate must be valid for localhost, *.localhost and 127.0.0.1
+	// (NewTestTLS makes one). URL and the rewritten catalog then use https.
+	TLS *tls.Config
 }
 
 // Server is a running recorded server. Its methods are safe for concurrent
@@ -79,11 +110,20 @@ type Server struct {
 	httpServer   *http.Server
 	port         string
 	authPath     string
+	// serverCerts are the certificates Client trusts; set exactly when the
+	// server speaks TLS.
+	serverCerts *x509.CertPool
+
+	aksk     map[string]string
+	resigner *aksk.Signer
 
 	mu        sync.Mutex
 	requests  []string
 	unmatched []string
 	forwarded int // record mode: responses received from upstream
+	// gatewayRequestID numbers the request IDs of the server's own
+	// gateway-style errors.
+	gatewayRequestID int
 
 	replay *replayer
 
@@ -107,6 +147,18 @@ func Start(opts Options) (*Server, error) {
 		mode:         opts.Mode,
 		cassetteFile: name + ".yaml",
 		served:       make(chan struct{}),
+	}
+	if len(opts.AKSK) > 0 {
+		s.aksk = make(map[string]string, len(opts.AKSK))
+		for ak, sk := range opts.AKSK {
+			s.aksk[ak] = sk
+		}
+	}
+	if opts.Resign != nil {
+		if opts.Resign.AccessKey == "" || opts.Resign.SecretKey == "" {
+			return nil, errors.New("recorded: Resign needs both an access key and a secret key")
+		}
+		s.resigner = aksk.NewSigner(*opts.Resign, opts.ResignProjectID, nil)
 	}
 
 	switch opts.Mode {
@@ -137,6 +189,25 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		ln.Close()
 		return nil, err
+	}
+	if opts.TLS != nil {
+		cfg := opts.TLS.Clone()
+		if cfg.MinVersion == 0 {
+			cfg.MinVersion = tls.VersionTLS12
+		}
+		s.serverCerts = x509.NewCertPool()
+		for _, cert := range cfg.Certificates {
+			if len(cert.Certificate) == 0 {
+				continue
+			}
+			leaf, err := x509.ParseCertificate(cert.Certificate[0])
+			if err != nil {
+				ln.Close()
+				return nil, fmt.Errorf("recorded: TLS certificate: %w", err)
+			}
+			s.serverCerts.AddCert(leaf)
+		}
+		ln = tls.NewListener(ln, cfg)
 	}
 	s.listener = ln
 	s.port = port
@@ -183,8 +254,16 @@ func (s *Server) setUpRecording(name string, opts Options) error {
 	return nil
 }
 
-// URL is the server's plain address, http://127.0.0.1:PORT.
-func (s *Server) URL() string { return "http://127.0.0.1:" + s.port }
+// URL is the server's plain address, http://127.0.0.1:PORT, or
+// https://127.0.0.1:PORT with Options.TLS.
+func (s *Server) URL() string { return s.scheme() + "://127.0.0.1:" + s.port }
+
+func (s *Server) scheme() string {
+	if s.serverCerts != nil {
+		return "https"
+	}
+	return "http"
+}
 
 // AuthURL is the Keystone URL to configure the client with.
 func (s *Server) AuthURL() string { return s.URL() + s.authPath }
@@ -215,8 +294,19 @@ func (s *Server) Requests() []string {
 // Client returns an HTTP client that reaches the server under any
 // <label>.localhost name. Go's resolver does not map subdomains of
 // localhost to loopback (RFC 6761 says they should), so the client dials
-// them itself.
+// them itself. On a TLS server it trusts the server's own certificates and
+// presents none.
 func (s *Server) Client() *http.Client {
+	var cfg *tls.Config
+	if s.serverCerts != nil {
+		cfg = &tls.Config{RootCAs: s.serverCerts, MinVersion: tls.VersionTLS12}
+	}
+	return s.ClientWithTLS(cfg)
+}
+
+// ClientWithTLS is Client with the given TLS settings (a CA to trust, a
+// client certificate), for tests of a TLS server that wants one.
+func (s *Server) ClientWithTLS(cfg *tls.Config) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -226,6 +316,7 @@ func (s *Server) Client() *http.Client {
 			}
 			return dialer.DialContext(ctx, network, addr)
 		},
+		TLSClientConfig: cfg,
 	}}
 }
 
@@ -268,6 +359,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveRecord(w, r, body)
 		return
 	}
+	if isSigned(r) && !s.verifySignature(w, r, body) {
+		return
+	}
 	s.serveReplay(w, r, body)
 }
 
@@ -279,7 +373,7 @@ func (s *Server) addUnmatched(desc string) {
 
 // localOrigin is where the client reaches the service recorded under label.
 func (s *Server) localOrigin(label string) string {
-	return "http://" + label + ".localhost:" + s.port
+	return s.scheme() + "://" + label + ".localhost:" + s.port
 }
 
 func (s *Server) cassetteName() string { return filepath.Base(s.cassetteFile) }

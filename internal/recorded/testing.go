@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/aksk"
 )
 
 // Environment variables read by StartForTest.
@@ -16,6 +18,13 @@ const (
 	EnvRecord = "VBS_RECORD"
 	// EnvAuthURL is the real Keystone URL used when recording.
 	EnvAuthURL = "OS_AUTH_URL"
+	// EnvAccessKey, EnvSecretKey, EnvSecurityToken and EnvProjectID are the
+	// credentials record mode re-signs AK/SK requests with (Options.Resign),
+	// the same variables the provider reads.
+	EnvAccessKey     = "OS_ACCESS_KEY"
+	EnvSecretKey     = "OS_SECRET_KEY"
+	EnvSecurityToken = "OS_SECURITY_TOKEN"
+	EnvProjectID     = "OS_PROJECT_ID"
 )
 
 // StartForTest starts a server on <repo root>/testdata/cassettes/<name>.yaml,
@@ -23,6 +32,17 @@ const (
 // per unmatched request, so an unrecorded request fails the test even when
 // the provider's error was the expected outcome.
 func StartForTest(t testing.TB, cassetteName string) *Server {
+	t.Helper()
+	return StartForTestWithOptions(t, cassetteName, nil)
+}
+
+// StartForTestWithOptions is StartForTest with a hook that adjusts the
+// options before the server starts, such as Options.AKSK for a test that
+// signs its requests or Options.TLS. configure sees the options already
+// filled in from the environment (mode, upstream, and in record mode Resign
+// from OS_ACCESS_KEY, OS_SECRET_KEY, OS_SECURITY_TOKEN and OS_PROJECT_ID),
+// so it can also override those. configure may be nil.
+func StartForTestWithOptions(t testing.TB, cassetteName string, configure func(*Options)) *Server {
 	t.Helper()
 	root, err := RepoRoot()
 	if err != nil {
@@ -40,6 +60,13 @@ func StartForTest(t testing.TB, cassetteName string) *Server {
 			t.Fatalf("recorded: %s=1 needs %s, the real cloud's Keystone URL, to record %s", EnvRecord, EnvAuthURL, cassetteName)
 			return nil
 		}
+		if ak, sk := os.Getenv(EnvAccessKey), os.Getenv(EnvSecretKey); ak != "" && sk != "" {
+			opts.Resign = &aksk.Credentials{AccessKey: ak, SecretKey: sk, SecurityToken: os.Getenv(EnvSecurityToken)}
+			opts.ResignProjectID = os.Getenv(EnvProjectID)
+		}
+	}
+	if configure != nil {
+		configure(&opts)
 	}
 	s, err := Start(opts)
 	if err != nil {

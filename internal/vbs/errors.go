@@ -267,8 +267,10 @@ func truncateBody(body []byte) string {
 	if len(body) <= maxErrorBodyBytes {
 		return string(body)
 	}
+	// A rune starts at most UTFMax-1 bytes back; further back than that the
+	// body is not UTF-8, and walking on would throw all of it away.
 	cut := maxErrorBodyBytes
-	for cut > 0 && !utf8.RuneStart(body[cut]) {
+	for cut > maxErrorBodyBytes-(utf8.UTFMax-1) && !utf8.RuneStart(body[cut]) {
 		cut--
 	}
 	return string(body[:cut]) + " [truncated]"

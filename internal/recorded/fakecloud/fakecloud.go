@@ -1,12 +1,14 @@
 // Package fakecloud is a stand-in for a real OpenStack-style cloud: Keystone
-// v3 password authentication plus canned API replies, served over TLS under
-// several host names at once (iam.<domain>, vbs.<domain>, evs.<domain>).
+// v3 password authentication, API gateway AK/SK signatures (SDK-HMAC-SHA256)
+// and canned API replies, served over TLS under several host names at once
+// (iam.<domain>, vbs.<domain>, evs.<domain>).
 //
 // It exists so that the recorded server's record mode can be run end to end
 // without a real cloud: the committed cassettes are recordings of it.
 package fakecloud
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -16,6 +18,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -23,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/aksk"
 )
 
 // Service is one catalog entry; its URL is https://<Label>.<Domain><Path>.
@@ -58,6 +63,14 @@ type Config struct {
 	ProjectID      string
 	ProjectName    string
 	Token          string
+	// AccessKey and SecretKey, when both set, let requests signed with them
+	// (SDK-HMAC-SHA256) through instead of a token. Such a request must also
+	// carry X-Project-Id equal to ProjectID and, exactly when SecurityToken
+	// is set, X-Security-Token equal to it: a temporary credential is
+	// useless without its token, a permanent one takes none.
+	AccessKey     string
+	SecretKey     string
+	SecurityToken string
 	// Catalog lists the services besides identity, which is always there.
 	Catalog []Service
 	Routes  []Route
@@ -167,16 +180,19 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	c.requests = append(c.requests, r.Method+" "+label+" "+r.URL.Path)
 	c.mu.Unlock()
 
+	signed := strings.HasPrefix(r.Header.Get(aksk.HeaderAuthorization), aksk.Algorithm+" ")
+	if signed {
+		if msg := c.checkSignature(r); msg != "" {
+			writeGatewayError(w, http.StatusUnauthorized, "APIGW.0301", msg)
+			return
+		}
+	}
 	if r.Method == http.MethodPost && label == "iam" && r.URL.Path == "/v3/auth/tokens" {
 		c.issueToken(w, r)
 		return
 	}
-	if r.Header.Get("X-Auth-Token") != c.cfg.Token {
-		writeJSON(w, http.StatusUnauthorized, nil, map[string]any{
-			"error_msg":  "Incorrect IAM authentication information: verify aksk signature fail",
-			"error_code": "APIGW.0301",
-			"request_id": "7f0e1d2c3b4a59687766554433221100",
-		})
+	if !signed && r.Header.Get("X-Auth-Token") != c.cfg.Token {
+		writeGatewayError(w, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail")
 		return
 	}
 	c.mu.Lock()
@@ -197,6 +213,15 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	c.mu.Unlock()
 	if answer != nil {
 		writeRaw(w, answer.Status, answer.Header, answer.Body)
+		return
+	}
+	if r.Method == http.MethodGet && label == "iam" && r.URL.Path == "/v3/auth/catalog" {
+		// Keystone's GET /v3/auth/catalog: how an AK/SK client, which never
+		// sees a token body, discovers its endpoints.
+		writeJSON(w, http.StatusOK, nil, map[string]any{
+			"catalog": c.catalog(),
+			"links":   map[string]any{"self": c.AuthURL() + "/auth/catalog", "previous": nil, "next": nil},
+		})
 		return
 	}
 	if c.cfg.Sharings != nil && label == "vbs" && c.cfg.Sharings.serve(w, r) {
@@ -246,10 +271,7 @@ func (c *Cloud) issueToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	domain := map[string]any{"id": c.cfg.UserDomainID, "name": c.cfg.UserDomainName}
-	catalog := []any{c.catalogEntry(Service{Type: "identity", Name: "iam", Label: "iam", Path: "/v3"}, 0)}
-	for n, s := range c.cfg.Catalog {
-		catalog = append(catalog, c.catalogEntry(s, n+1))
-	}
+	catalog := c.catalog()
 	writeJSON(w, http.StatusCreated, map[string]string{"X-Subject-Token": c.cfg.Token}, map[string]any{
 		"token": map[string]any{
 			"methods": []string{"password"},
@@ -269,6 +291,45 @@ func (c *Cloud) issueToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// checkSignature verifies an SDK-HMAC-SHA256 request the way the API
+// gateway does and returns the gateway's message when it fails, "" when it
+// passes. The body is put back for the handler that follows.
+func (c *Cloud) checkSignature(r *http.Request) string {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return "Incorrect IAM authentication information: reading the request body failed"
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	lookup := func(ak string) (string, bool) {
+		if c.cfg.AccessKey == "" || c.cfg.SecretKey == "" || ak != c.cfg.AccessKey {
+			return "", false
+		}
+		return c.cfg.SecretKey, true
+	}
+	// The gateway's window is 15 minutes; the fake cloud only ever sees
+	// live requests, so it can hold clients to the same rule.
+	if err := aksk.Verify(r, body, lookup, time.Now(), 15*time.Minute); err != nil {
+		return "Incorrect IAM authentication information: verify aksk signature fail"
+	}
+	if r.Header.Get(aksk.HeaderProjectID) != c.cfg.ProjectID {
+		return "Incorrect IAM authentication information: the X-Project-Id header does not name the credential's project"
+	}
+	if r.Header.Get(aksk.HeaderSecurityToken) != c.cfg.SecurityToken {
+		return "Incorrect IAM authentication information: the security token does not belong to the access key"
+	}
+	return ""
+}
+
+// catalog is the service catalog as both the token body and
+// GET /v3/auth/catalog carry it.
+func (c *Cloud) catalog() []any {
+	catalog := []any{c.catalogEntry(Service{Type: "identity", Name: "iam", Label: "iam", Path: "/v3"}, 0)}
+	for n, s := range c.cfg.Catalog {
+		catalog = append(catalog, c.catalogEntry(s, n+1))
+	}
+	return catalog
+}
+
 func (c *Cloud) catalogEntry(s Service, n int) map[string]any {
 	return map[string]any{
 		"id":   fmt.Sprintf("c47a1000000040008000%012x", n),
@@ -282,6 +343,17 @@ func (c *Cloud) catalogEntry(s Service, n int) map[string]any {
 			"url":       "https://" + c.Host(s.Label) + s.Path,
 		}},
 	}
+}
+
+// writeGatewayError answers in the API gateway's own error shape, which is
+// what a client sees when the gateway refuses a request before any service
+// does.
+func writeGatewayError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, nil, map[string]any{
+		"error_msg":  msg,
+		"error_code": code,
+		"request_id": "7f0e1d2c3b4a59687766554433221100",
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, header map[string]string, body any) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -282,7 +283,10 @@ func (l *looseString) UnmarshalJSON(b []byte) error {
 		return nil
 	case b[0] == '"':
 		// Most values have no escapes; slicing skips a second decoder run.
-		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 {
+		// Invalid UTF-8 takes the slow path, where encoding/json replaces
+		// it with U+FFFD as it does in every other string field: kept raw,
+		// it would change on the next encode and could not go into state.
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
 			s := string(inner)
 			l.v = &s
 			return nil

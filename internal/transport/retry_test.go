@@ -1,0 +1,678 @@
+package transport
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sleepRecorder stands in for RetryOptions.Sleep: it returns at once and
+// remembers what it was asked to wait.
+type sleepRecorder struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (s *sleepRecorder) Sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.waits = append(s.waits, d)
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+func (s *sleepRecorder) Waits() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.waits...)
+}
+
+func (s *sleepRecorder) Total() time.Duration {
+	var sum time.Duration
+	for _, w := range s.Waits() {
+		sum += w
+	}
+	return sum
+}
+
+func half() float64 { return 0.5 }
+
+// scripted serves the given statuses in order (the last one repeats), with
+// "attempt N" as the body, and counts the requests it saw.
+type scripted struct {
+	t        *testing.T
+	statuses []int
+	headers  func(n int, h http.Header)
+	wantBody string
+	count    atomic.Int32
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := int(s.count.Add(1))
+	body, _ := io.ReadAll(r.Body)
+	if string(body) != s.wantBody {
+		s.t.Errorf("attempt %d: server got body %q, want %q", n, body, s.wantBody)
+	}
+	status := s.statuses[min(n, len(s.statuses))-1]
+	if s.headers != nil {
+		s.headers(n, w.Header())
+	}
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "attempt %d", n)
+}
+
+func do(t *testing.T, rt http.RoundTripper, method, url, body string) (*http.Response, string, error) {
+	t.Helper()
+	return doCtx(t, context.Background(), rt, method, url, body)
+}
+
+func doCtx(t *testing.T, ctx context.Context, rt http.RoundTripper, method, url, body string) (*http.Response, string, error) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: rt}).Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b), nil
+}
+
+func TestRetryAfterSeconds(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{429, 200}, headers: func(n int, h http.Header) {
+		if n == 1 {
+			h.Set("Retry-After", "7")
+		}
+	}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep, Rand: half})
+
+	resp, body, err := do(t, rt, http.MethodGet, srv.URL+"/x", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || body != "attempt 2" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if w := sl.Waits(); len(w) != 1 || w[0] != 7*time.Second {
+		t.Errorf("waits = %v, want [7s] (Retry-After beats backoff, even past MaxDelay)", w)
+	}
+}
+
+func TestRetryAfterHTTPDate(t *testing.T) {
+	serverNow := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		withDate bool
+		want     time.Duration
+	}{
+		// Measured against the response's Date: our clock is an hour off
+		// and must not matter.
+		{"against Date header", true, 12 * time.Second},
+		// Without a Date header, our own clock (RetryOptions.Now) is used.
+		{"against local clock", false, 12 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{t: t, statuses: []int{503, 200}, headers: func(n int, h http.Header) {
+				if n == 1 {
+					h.Set("Retry-After", serverNow.Add(12*time.Second).Format(http.TimeFormat))
+					if tc.withDate {
+						h.Set("Date", serverNow.Format(http.TimeFormat))
+					} else {
+						h["Date"] = nil // net/http adds one otherwise
+					}
+				}
+			}}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			sl := &sleepRecorder{}
+			local := serverNow
+			if tc.withDate {
+				local = serverNow.Add(time.Hour)
+			}
+			rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep, Rand: half, Now: func() time.Time { return local }})
+			resp, _, err := do(t, rt, http.MethodGet, srv.URL, "")
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("resp %v err %v", resp, err)
+			}
+			if w := sl.Waits(); len(w) != 1 || w[0] != tc.want {
+				t.Errorf("waits = %v, want [%s]", w, tc.want)
+			}
+		})
+	}
+}
+
+func TestRetryAfterInThePastMeansNow(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{503, 200}, headers: func(n int, h http.Header) {
+		h.Set("Retry-After", "Mon, 02 Jan 2006 15:04:05 GMT")
+	}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	if _, _, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodGet, srv.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	if w := sl.Waits(); len(w) != 1 || w[0] != 0 {
+		t.Errorf("waits = %v, want [0]", w)
+	}
+}
+
+func TestRetry503TwiceThen200(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{503, 503, 200}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep, Rand: half, BaseDelay: 100 * time.Millisecond})
+	resp, body, err := do(t, rt, http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 200 || body != "attempt 3" {
+		t.Fatalf("got %v %q %v", resp, body, err)
+	}
+	// Full jitter with Rand = 0.5: half of 100ms, then half of 200ms.
+	want := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}
+	if w := sl.Waits(); fmt.Sprint(w) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", w, want)
+	}
+}
+
+func TestBackoffGrowsAndIsCappedByMaxDelay(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{502}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	rt := NewRetry(srv.Client().Transport, RetryOptions{
+		MaxRetries: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxTotalWait: time.Hour,
+		Sleep: sl.Sleep, Rand: func() float64 { return 1 },
+	})
+	if _, _, err := do(t, rt, http.MethodGet, srv.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := "[100ms 200ms 400ms 800ms 1s 1s]"
+	if got := fmt.Sprint(sl.Waits()); got != want {
+		t.Errorf("waits = %s, want %s", got, want)
+	}
+}
+
+// A 500 on a read is retried (gateways answer 500 for passing faults), but
+// not on a POST, which the server may have acted on; 501 never is.
+func TestServerErrorRetriedOnlyForReads(t *testing.T) {
+	for _, tc := range []struct {
+		method   string
+		status   int
+		attempts int32
+	}{
+		{http.MethodGet, 500, 2},
+		{http.MethodPost, 500, 1},
+		{http.MethodGet, 501, 1},
+	} {
+		s := &scripted{t: t, statuses: []int{tc.status, 200}}
+		srv := httptest.NewServer(s)
+		sl := &sleepRecorder{}
+		resp, _, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), tc.method, srv.URL, "")
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := s.count.Load(); n != tc.attempts {
+			t.Errorf("%s answered %d: %d attempts, want %d (final status %d)", tc.method, tc.status, n, tc.attempts, resp.StatusCode)
+		}
+	}
+}
+
+func TestPermanent503StopsAfterMaxRetries(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{503}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	rt := NewRetry(srv.Client().Transport, RetryOptions{MaxRetries: 3, Sleep: sl.Sleep, Rand: half})
+	resp, body, err := do(t, rt, http.MethodGet, srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 503 || body != "attempt 4" {
+		t.Errorf("got %d %q, want the last response (503, attempt 4)", resp.StatusCode, body)
+	}
+	if n := s.count.Load(); n != 4 || len(sl.Waits()) != 3 {
+		t.Errorf("%d attempts and %d waits, want 4 and 3", n, len(sl.Waits()))
+	}
+}
+
+func TestRetriesDisabled(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{503}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	resp, _, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{MaxRetries: -1}), http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 503 || s.count.Load() != 1 {
+		t.Fatalf("got %v %v after %d attempts", resp, err, s.count.Load())
+	}
+}
+
+func TestNonIdempotentMethods(t *testing.T) {
+	const payload = `{"shared":{"backup_id":"b"}}`
+	for _, tc := range []struct {
+		method       string
+		status       int
+		wantAttempts int32
+	}{
+		{http.MethodPost, 429, 2},
+		{http.MethodPost, 503, 2},
+		{http.MethodPost, 502, 1},
+		{http.MethodPost, 504, 1},
+		{http.MethodPut, 502, 1},
+		{http.MethodPatch, 429, 2},
+		{http.MethodDelete, 502, 2},
+		{http.MethodDelete, 504, 2},
+		{http.MethodHead, 504, 2},
+	} {
+		t.Run(fmt.Sprintf("%s %d", tc.method, tc.status), func(t *testing.T) {
+			body := payload
+			if tc.method == http.MethodDelete || tc.method == http.MethodHead {
+				body = ""
+			}
+			s := &scripted{t: t, statuses: []int{tc.status, 200}, wantBody: body}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			sl := &sleepRecorder{}
+			if _, _, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), tc.method, srv.URL, body); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.count.Load(); n != tc.wantAttempts {
+				t.Errorf("%d attempts, want %d", n, tc.wantAttempts)
+			}
+		})
+	}
+}
+
+// closingServer drops the connection of the first `drops` requests without
+// answering, by hijacking it; with reset it sends a TCP RST instead of FIN.
+func closingServer(t *testing.T, drops int32, reset bool) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) <= drops {
+			hj, ok := w.(http.Hijacker)
+			if !ok {
+				t.Error("response writer cannot hijack")
+				return
+			}
+			conn, _, err := hj.Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if tcp, ok := conn.(*net.TCPConn); ok && reset {
+				_ = tcp.SetLinger(0)
+			}
+			conn.Close()
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	return srv, &n
+}
+
+func TestConnectionDroppedRetriedOnGET(t *testing.T) {
+	for _, reset := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reset=%v", reset), func(t *testing.T) {
+			srv, n := closingServer(t, 2, reset)
+			defer srv.Close()
+			sl := &sleepRecorder{}
+			resp, body, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodGet, srv.URL, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 200 || body != "ok" || n.Load() != 3 {
+				t.Errorf("got %d %q after %d attempts", resp.StatusCode, body, n.Load())
+			}
+			if len(sl.Waits()) != 2 {
+				t.Errorf("retry transport waited %d times, want 2 (net/http must not be the one retrying)", len(sl.Waits()))
+			}
+		})
+	}
+}
+
+// The server may have acted on a POST whose connection died before the
+// answer, so it must not be sent twice.
+func TestConnectionDroppedNotRetriedOnPOST(t *testing.T) {
+	srv, n := closingServer(t, 1, true)
+	defer srv.Close()
+	_, _, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep}), http.MethodPost, srv.URL, "{}")
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if n.Load() != 1 {
+		t.Errorf("%d attempts, want 1", n.Load())
+	}
+}
+
+// A refused connection never reached the server, so even a POST is resent.
+func TestConnectionRefusedRetriedForPOST(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens here any more
+
+	attempts := 0
+	sl := &sleepRecorder{}
+	rt := NewRetry(http.DefaultTransport, RetryOptions{MaxRetries: 2, Sleep: func(ctx context.Context, d time.Duration) error {
+		attempts++
+		return sl.Sleep(ctx, d)
+	}})
+	_, _, err = do(t, rt, http.MethodPost, "http://"+addr+"/", "{}")
+	if err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v, want ECONNREFUSED", err)
+	}
+	if attempts != 2 {
+		t.Errorf("%d waits, want 2", attempts)
+	}
+	if !strings.Contains(err.Error(), "giving up after 3 attempts") {
+		t.Errorf("err = %v, want it to say how many attempts were made", err)
+	}
+}
+
+func TestCancelDuringWaitReturnsPromptly(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{429}, headers: func(_ int, h http.Header) { h.Set("Retry-After", "30") }}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	rt := NewRetry(srv.Client().Transport, RetryOptions{}) // the real sleep
+
+	ctx, cancel := context.WithCancel(context.Background())
+	canceledAt := make(chan time.Time, 1)
+	go func() {
+		for s.count.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(10 * time.Millisecond) // let it start waiting
+		canceledAt <- time.Now()
+		cancel()
+	}()
+	_, _, err := doCtx(t, ctx, rt, http.MethodGet, srv.URL, "")
+	returned := time.Now()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if d := returned.Sub(<-canceledAt); d > 100*time.Millisecond {
+		t.Errorf("returned %s after cancel, want < 100ms", d)
+	}
+	if !strings.Contains(err.Error(), "waiting 30s to retry after HTTP 429") {
+		t.Errorf("err = %v, want it to say what it was waiting for", err)
+	}
+}
+
+func TestTotalWaitIsBounded(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{503}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	rt := NewRetry(srv.Client().Transport, RetryOptions{
+		MaxRetries: 50, BaseDelay: time.Second, MaxDelay: 10 * time.Second, MaxTotalWait: 15 * time.Second,
+		Sleep: sl.Sleep, Rand: func() float64 { return 0.999 },
+	})
+	resp, _, err := do(t, rt, http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 503 {
+		t.Fatalf("got %v %v", resp, err)
+	}
+	if total := sl.Total(); total > 15*time.Second {
+		t.Errorf("waited %s in all, more than MaxTotalWait", total)
+	}
+	if n := s.count.Load(); n >= 51 {
+		t.Errorf("%d attempts: the budget did not stop the retries", n)
+	}
+}
+
+// A wait that would outlast the caller's deadline is not started: the 429
+// is more useful to the caller than a bare "deadline exceeded".
+func TestWaitPastDeadlineIsNotStarted(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{429}, headers: func(_ int, h http.Header) { h.Set("Retry-After", "30") }}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sl := &sleepRecorder{}
+	resp, _, err := doCtx(t, ctx, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 429 {
+		t.Fatalf("got %v %v, want the 429", resp, err)
+	}
+	if len(sl.Waits()) != 0 {
+		t.Errorf("waited %v", sl.Waits())
+	}
+}
+
+// When the server asks for more than is left of the budget, waiting less
+// would only earn another refusal: give the caller the response now.
+func TestRetryAfterBeyondBudgetStops(t *testing.T) {
+	s := &scripted{t: t, statuses: []int{429}, headers: func(_ int, h http.Header) { h.Set("Retry-After", "300") }}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	sl := &sleepRecorder{}
+	resp, body, err := do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 429 || body != "attempt 1" {
+		t.Fatalf("got %v %q %v", resp, body, err)
+	}
+	if len(sl.Waits()) != 0 {
+		t.Errorf("waited %v", sl.Waits())
+	}
+}
+
+func TestConcurrentRequestsHaveTheirOwnBudget(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		n := seen[r.URL.Path]
+		mu.Unlock()
+		if n <= 2 {
+			w.WriteHeader(503)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+
+	// Both requests wait at the same moment, so a shared counter would be
+	// at 4 failures by the time either retries.
+	var barrier sync.WaitGroup
+	barrier.Add(2)
+	var once [2]sync.Once
+	rt := NewRetry(srv.Client().Transport, RetryOptions{MaxRetries: 2, Rand: half, BaseDelay: time.Millisecond,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			who, _ := ctx.Value(whoKey{}).(int)
+			once[who].Do(func() { barrier.Done(); barrier.Wait() })
+			return nil
+		}})
+
+	var wg sync.WaitGroup
+	results := make([]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.WithValue(context.Background(), whoKey{}, i)
+			resp, body, err := doCtx(t, ctx, rt, http.MethodGet, fmt.Sprintf("%s/r%d", srv.URL, i), "")
+			if err != nil {
+				results[i] = err.Error()
+				return
+			}
+			results[i] = fmt.Sprintf("%d %s", resp.StatusCode, body)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r != "200 ok" {
+			t.Errorf("request %d: %s, want 200 ok after its own two retries", i, r)
+		}
+	}
+}
+
+type whoKey struct{}
+
+func TestAttemptNumberInContext(t *testing.T) {
+	var got []int
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = append(got, Attempt(r.Context()))
+		status := 503
+		if len(got) == 3 {
+			status = 200
+		}
+		return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})
+	req, _ := http.NewRequest(http.MethodGet, "https://h/", nil)
+	if _, err := NewRetry(base, RetryOptions{Sleep: (&sleepRecorder{}).Sleep}).RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[1 2 3]" {
+		t.Errorf("attempts seen by base = %v", got)
+	}
+	if Attempt(context.Background()) != 0 {
+		t.Error("Attempt outside a retry transport should be 0")
+	}
+}
+
+type trackedBody struct {
+	io.Reader
+	closed, drained bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	if err == io.EOF {
+		b.drained = true
+	}
+	return n, err
+}
+func (b *trackedBody) Close() error { b.closed = true; return nil }
+
+func TestRetriedResponsesAreDrainedAndClosed(t *testing.T) {
+	var bodies []*trackedBody
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		b := &trackedBody{Reader: strings.NewReader(`{"error":{"code":"x"}}`)}
+		bodies = append(bodies, b)
+		status := 503
+		if len(bodies) == 3 {
+			status = 200
+		}
+		return &http.Response{StatusCode: status, Header: http.Header{}, Body: b, Request: r}, nil
+	})
+	req, _ := http.NewRequest(http.MethodGet, "https://h/", nil)
+	resp, err := NewRetry(base, RetryOptions{Sleep: (&sleepRecorder{}).Sleep}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range bodies[:2] {
+		if !b.closed || !b.drained {
+			t.Errorf("retried response %d: closed=%v drained=%v", i+1, b.closed, b.drained)
+		}
+	}
+	if bodies[2].closed || resp.Body != bodies[2] {
+		t.Error("the final response body must reach the caller unread and open")
+	}
+}
+
+type onceReader struct{ io.Reader }
+
+func (onceReader) Close() error { return nil }
+
+func TestBodyWithoutGetBodyIsAnError(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodPost, "https://h/?token=hidden", nil)
+	req.Body = onceReader{strings.NewReader("{}")}
+	called := false
+	_, err := NewRetry(roundTripFunc(func(*http.Request) (*http.Response, error) {
+		called = true
+		return nil, errors.New("unreachable")
+	}), RetryOptions{}).RoundTrip(req)
+	if err == nil || called {
+		t.Fatalf("err = %v, base called = %v", err, called)
+	}
+	if strings.Contains(err.Error(), "hidden") {
+		t.Errorf("error %q leaks a query secret", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestErrorClassification(t *testing.T) {
+	dial := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: err} }
+	read := func(err error) error { return &net.OpError{Op: "read", Net: "tcp", Err: err} }
+	for _, tc := range []struct {
+		name          string
+		err           error
+		get, post     bool
+		withCancelCtx bool
+	}{
+		{name: "EOF", err: io.EOF, get: true},
+		{name: "unexpected EOF", err: fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF), get: true},
+		{name: "reset on read", err: read(syscall.ECONNRESET), get: true},
+		{name: "refused on dial", err: dial(syscall.ECONNREFUSED), get: true, post: true},
+		{name: "dns temporary", err: dial(&net.DNSError{Err: "server misbehaving", Name: "h", IsTemporary: true}), get: true, post: true},
+		{name: "dns not found", err: dial(&net.DNSError{Err: "no such host", Name: "h", IsNotFound: true})},
+		{name: "context canceled", err: context.Canceled},
+		{name: "deadline", err: fmt.Errorf("x: %w", context.DeadlineExceeded)},
+		{name: "unknown CA", err: x509.UnknownAuthorityError{}},
+		{name: "hostname", err: x509.HostnameError{Host: "h", Certificate: &x509.Certificate{}}},
+		{name: "other", err: errors.New("something else")},
+		{name: "EOF after caller canceled", err: io.EOF, withCancelCtx: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tc.withCancelCtx {
+				c, cancel := context.WithCancel(ctx)
+				cancel()
+				ctx = c
+			}
+			if _, got := retryReason(ctx, http.MethodGet, nil, tc.err); got != tc.get {
+				t.Errorf("GET: retry = %v, want %v", got, tc.get)
+			}
+			if _, got := retryReason(ctx, http.MethodPost, nil, tc.err); got != tc.post {
+				t.Errorf("POST: retry = %v, want %v", got, tc.post)
+			}
+		})
+	}
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	now := func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }
+	for v, want := range map[string]string{
+		"":                               "none",
+		"0":                              "0s",
+		" 5 ":                            "5s",
+		"-1":                             "none",
+		"soon":                           "none",
+		"99999999999999999":              "24h0m0s",
+		"Mon, 01 Jan 2024 00:01:00 GMT":  "1m0s",
+		"Sunday, 31-Dec-23 00:00:00 GMT": "0s",
+	} {
+		h := http.Header{}
+		if v != "" {
+			h.Set("Retry-After", v)
+		}
+		got := "none"
+		if d, ok := retryAfter(h, now); ok {
+			got = d.String()
+		}
+		if got != want {
+			t.Errorf("Retry-After %q: %s, want %s", v, got, want)
+		}
+	}
+}
