@@ -97,8 +97,8 @@ func TestAccAuth_akskBadSignatureRefused(t *testing.T) {
 
 // TLS with a client certificate: the recorded server speaks HTTPS with its
 // own CA and demands a client certificate; the provider presents cert/key
-// and trusts the CA from cacert_file. Without the certificate the
-// handshake fails.
+// and trusts the CA from cacert_file (or, with insecure = true, trusts the
+// server unchecked). Without the certificate the handshake fails.
 func TestAccAuth_clientCertificate(t *testing.T) {
 	serverTLS, caPEM, certPEM, keyPEM, err := recorded.NewTestTLS(true)
 	if err != nil {
@@ -122,6 +122,17 @@ func TestAccAuth_clientCertificate(t *testing.T) {
 			ConfigStateChecks: expectAttributes(map[string]knownvalue.Check{"backup_id": knownvalue.StringExact(testBackupID)}),
 		}},
 	})
+	// insecure = true accepts the server without its CA.
+	t.Setenv("OS_CACERT", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: testAccSharingConfig(server, testSharingID, "insecure = true",
+				fmt.Sprintf("cert = %q", filepath.Join(dir, "client.pem")), fmt.Sprintf("key = %q", filepath.Join(dir, "client-key.pem"))),
+			ConfigStateChecks: expectAttributes(map[string]knownvalue.Check{"backup_id": knownvalue.StringExact(testBackupID)}),
+		}},
+	})
+	t.Setenv("OS_CACERT", filepath.Join(dir, "ca.pem"))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
