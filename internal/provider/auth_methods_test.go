@@ -141,4 +141,3 @@ func TestAccAuth_clientCertificate(t *testing.T) {
 		}},
 	})
 }
-

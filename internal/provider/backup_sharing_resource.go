@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -84,20 +85,29 @@ func (r *backupSharingResource) Configure(_ context.Context, req resource.Config
 	r.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
+// start bounds an operation by the timeout the user set for it (or its
+// default) and connects. The connection is nil when that failed; cancel is
+// always set.
+func (r *backupSharingResource) start(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics),
+	fallback time.Duration, diags *diagnostics,
+) (context.Context, context.CancelFunc, *client.Connection) {
+	d, timeoutDiags := timeout(ctx, fallback)
+	diags.Append(timeoutDiags...)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	if diags.HasError() {
+		return ctx, cancel, nil
+	}
+	return ctx, cancel, connect(ctx, r.client, diags)
+}
+
 func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan backupSharingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, conn := r.start(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
-	conn := connect(ctx, r.client, &resp.Diagnostics)
 	if conn == nil {
 		return
 	}
@@ -142,14 +152,8 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, conn := r.start(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	conn := connect(ctx, r.client, &resp.Diagnostics)
 	if conn == nil {
 		return
 	}
@@ -188,14 +192,8 @@ func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel, conn := r.start(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	conn := connect(ctx, r.client, &resp.Diagnostics)
 	if conn == nil {
 		return
 	}
