@@ -111,7 +111,7 @@ func New(s Settings) (*Client, error) {
 	}
 	// Logging sees every attempt; signing happens per attempt, so each one
 	// carries a fresh X-Sdk-Date; retries wrap both.
-	var rt http.RoundTripper = transport.NewLogging(base)
+	rt := transport.NewLogging(base)
 	if s.AccessKey != "" {
 		rt = aksk.NewTransport(rt, aksk.Credentials{AccessKey: s.AccessKey, SecretKey: s.SecretKey, SecurityToken: s.SecurityToken}, s.ProjectID, nil)
 	}

@@ -287,7 +287,8 @@ func checkSettings(s client.Settings, diags *diag.Diagnostics) {
 			fmt.Sprintf("A client certificate needs both %s and %s.", source("cert"), source("key")))
 	}
 
-	if s.AuthURL == "" && !(aksk && s.Endpoints["vbs"] != "") {
+	signedWithOverride := aksk && s.Endpoints["vbs"] != ""
+	if s.AuthURL == "" && !signedWithOverride {
 		diags.AddAttributeError(path.Root("auth_url"), "Missing Keystone URL",
 			"Set auth_url in the provider block or the OS_AUTH_URL environment variable to the Keystone v3 URL, "+
 				"for example https://iam.eu-de.otc.t-systems.com/v3 (or name a clouds.yaml entry with cloud / OS_CLOUD).")

@@ -35,7 +35,6 @@ const (
 )
 
 var (
-	identityOnly = []fakecloud.Service(nil)
 	vbsv2Service = fakecloud.Service{Type: "vbsv2", Name: "vbs", Label: "vbs", Path: vbsPath}
 	vbsService   = fakecloud.Service{Type: "vbs", Name: "vbs", Label: "vbs", Path: vbsPath}
 	evsService   = fakecloud.Service{Type: "volumev2", Name: "evs", Label: "evs", Path: vbsPath}

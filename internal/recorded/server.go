@@ -226,7 +226,13 @@ func (s *Server) setUpRecording(name string, opts Options) error {
 	}
 	transport := opts.Transport
 	if transport == nil {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
+		// Not DefaultTransport itself: closing idle connections on Close
+		// must not touch other users of the default.
+		if base, ok := http.DefaultTransport.(*http.Transport); ok {
+			transport = base.Clone()
+		} else {
+			transport = http.DefaultTransport
+		}
 	}
 	s.hosts = newHostRegistry()
 	s.upstreamLabel = s.hosts.learn(up.Scheme, up.Host)

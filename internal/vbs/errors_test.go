@@ -195,7 +195,10 @@ func TestNewAPIErrorTruncatesBody(t *testing.T) {
 	// A multi-byte rune straddles the cut so the UTF-8 boundary logic runs.
 	body := strings.Repeat("a", maxErrorBodyBytes-1) + "é" + strings.Repeat("b", 5000)
 	err := NewAPIError(responseError(502, body, nil))
-	apiErr := err.(*APIError)
+	apiErr, ok := err.(*APIError)
+	if !ok {
+		t.Fatalf("NewAPIError returned %T", err)
+	}
 	if len(apiErr.Body) > maxErrorBodyBytes+len(" [truncated]") {
 		t.Errorf("Body has %d bytes, want at most about %d", len(apiErr.Body), maxErrorBodyBytes)
 	}

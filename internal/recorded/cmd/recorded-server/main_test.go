@@ -59,7 +59,7 @@ func TestRunReplaysUntilSignalled(t *testing.T) {
 	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("stdout line %q", line)
 	}
-	go io.Copy(io.Discard, stdoutR)
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
 	if data, err := os.ReadFile(portFile); err != nil || strings.TrimSpace(string(data)) != url {
 		t.Errorf("port file %q, %v", data, err)
 	}
