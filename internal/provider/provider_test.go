@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
@@ -16,7 +15,7 @@ import (
 // testAccProtoV6ProviderFactories serve the provider in-process to the
 // Terraform CLI that terraform-plugin-testing runs.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"vbs": providerserver.NewProtocol6WithError(New("test")()),
+	"vbs": func() (tfprotov6.ProviderServer, error) { return NewServer("test")(), nil },
 }
 
 // Identities the cassettes were recorded with (testdata/README.md).

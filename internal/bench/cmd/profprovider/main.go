@@ -1,0 +1,52 @@
+// Command profprovider is the provider exactly as main.go serves it, plus
+// Go's own profilers, so that `benchrun -pprof DIR` can say where the
+// provider's CPU and memory go without the provider's code carrying a
+// profiling switch. With VBS_BENCH_PPROF_DIR set it writes, per process,
+// cpu-<pid>.pprof for its whole life and heap-<pid>.pprof (after a GC, so
+// live objects only) and goroutine-<pid>.pprof when Terraform stops it.
+package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/provider"
+)
+
+func main() {
+	dir := os.Getenv("VBS_BENCH_PPROF_DIR")
+	var cpu *os.File
+	if dir != "" {
+		// The default samples one allocation per 512 KiB, too coarse to
+		// attribute a live heap of a few tens of MiB.
+		runtime.MemProfileRate = 16 << 10
+		var err error
+		if cpu, err = os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid()))); err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			log.Fatal(err)
+		}
+	}
+	err := tf6server.Serve("registry.terraform.io/vbs-tf/vbs", provider.NewServer("bench"))
+	if dir != "" {
+		pprof.StopCPUProfile()
+		_ = cpu.Close()
+		runtime.GC()
+		for _, name := range []string{"heap", "goroutine"} {
+			if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", name, os.Getpid()))); err == nil {
+				_ = pprof.Lookup(name).WriteTo(f, 0)
+				_ = f.Close()
+			}
+		}
+	}
+	if err != nil {
+		log.Fatal(err.Error())
+	}
+}

@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ProviderBlock configures the provider for s with placeholder credentials;
+// the server accepts any password.
+func ProviderBlock(s *Server) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    vbs = {
+      source = "vbs-tf/vbs"
+    }
+  }
+}
+
+provider "vbs" {
+  auth_url    = %q
+  region      = %q
+  domain_name = %q
+  project_id  = %q
+  user_name   = %q
+  password    = %q
+}
+`, s.AuthURL(), Region, DomainName, ProjectID, UserName, Password)
+}
+
+// DataSourceConfig has one vbs_backup_sharing data source per entry of ids;
+// repeating an ID repeats a read that the provider may serve once.
+func DataSourceConfig(s *Server, ids []string) string {
+	var b strings.Builder
+	b.WriteString(ProviderBlock(s))
+	for i, id := range ids {
+		fmt.Fprintf(&b, "\ndata \"vbs_backup_sharing\" \"s%d\" {\n  id = %q\n}\n", i, id)
+	}
+	return b.String()
+}
+
+// FloorConfig is Terraform's own cost for n nodes: n built-in
+// terraform_data resources, with the same provider block, so the provider's
+// start-up and configuration are part of the floor and only its reads and
+// writes are not.
+func FloorConfig(s *Server, n int) string {
+	var b strings.Builder
+	b.WriteString(ProviderBlock(s))
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\nresource \"terraform_data\" \"s%d\" {\n  input = %q\n}\n", i, SharingID(i))
+	}
+	return b.String()
+}
+
+// ListConfig has copies identical vbs_backup_sharings data sources with the
+// given filters; copies > 1 checks that identical listings cost one.
+func ListConfig(s *Server, copies int, filters map[string]string) string {
+	keys := make([]string, 0, len(filters))
+	for k := range filters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(ProviderBlock(s))
+	for i := 0; i < copies; i++ {
+		fmt.Fprintf(&b, "\ndata \"vbs_backup_sharings\" \"l%d\" {\n", i)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "  %s = %s\n", k, filters[k])
+		}
+		b.WriteString("}\n")
+		// An output keeps the listing in the plan even if a future
+		// Terraform were to prune unreferenced data sources.
+		fmt.Fprintf(&b, "\noutput \"l%d\" {\n  value = length(data.vbs_backup_sharings.l%d.ids)\n}\n", i, i)
+	}
+	return b.String()
+}
+
+// ResourceTarget is the project that resource i of ResourceConfig shares
+// with: outside the synthetic sharings' targets, so creating never collides
+// with a sharing that already exists.
+func ResourceTarget(i int) string { return fmt.Sprintf("bbbbbbbbbbbbbbbbbbbbbbbbbbbb%04x", i%0x10000) }
+
+// ResourceConfig has n vbs_backup_sharing resources; resource i shares
+// synthetic backup i.
+func ResourceConfig(s *Server, n int) string {
+	var b strings.Builder
+	b.WriteString(ProviderBlock(s))
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\nresource \"vbs_backup_sharing\" \"s%d\" {\n  backup_id     = %q\n  to_project_id = %q\n}\n",
+			i, BackupID(i), ResourceTarget(i))
+	}
+	return b.String()
+}
+
+// PluginFloorConfig is FloorConfig plus one vbs_backup_sharing data source
+// reading synthetic sharing 0 of s, which should have no latency. Terraform
+// starts a plugin only for a graph that uses it, so the plain floor skips
+// the provider processes the validate and plan walks start (about 100 ms
+// each); this floor pays them, and so isolates what N reads cost.
+func PluginFloorConfig(s *Server, n int) string {
+	return FloorConfig(s, n) + fmt.Sprintf("\ndata \"vbs_backup_sharing\" \"floor\" {\n  id = %q\n}\n", SharingID(0))
+}

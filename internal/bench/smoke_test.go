@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestSmokeRequestEconomy is `make bench` in miniature, run by `go test`:
+// the provider, built as users build it, planned by the real Terraform CLI
+// against the synthetic cloud with N=20. It asserts request counts only, so
+// it is stable on a loaded CI machine and still fails when a change costs
+// an extra token or an extra read.
+func TestSmokeRequestEconomy(t *testing.T) {
+	tf, err := FindTerraform()
+	if err != nil {
+		t.Fatalf("the request-economy smoke test drives the real Terraform CLI: %v", err)
+	}
+	root, err := ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	provider := filepath.Join(dir, "bin", "terraform-provider-vbs")
+	if err := BuildProvider(ctx, root, ".", provider); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := NewWorkspace(tf, dir, provider, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Start(Options{Sharings: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ids := srv.SharingIDs()
+
+	// The list data source and the resource are checked once the provider
+	// has them, so this test needs no change when they arrive.
+	schemaDir, err := ws.Config("schema", ProviderBlock(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, _, err := ws.ProviderSchema(ctx, schemaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// terraform runs a command in a fresh directory holding mainTF and
+	// returns the requests it caused. Every command here configures the
+	// provider in one process, except destroy, whose refresh and apply run
+	// in two.
+	terraform := func(t *testing.T, wd string, args ...string) map[string]int64 {
+		t.Helper()
+		srv.ResetCounts()
+		if _, err := ws.Terraform(ctx, wd, append(args, "-input=false", "-lock=false", "-no-color")...); err != nil {
+			t.Fatal(err)
+		}
+		c := srv.Counts()
+		t.Logf("terraform %s: requests %v", args[0], c)
+		tokens := int64(1)
+		if args[0] == "destroy" {
+			tokens = 2
+		}
+		if c[KindToken] != tokens {
+			t.Errorf("%d token requests in terraform %s, want %d: the provider must authenticate once per process and share the token",
+				c[KindToken], args[0], tokens)
+		}
+		for _, k := range []string{KindCatalog, KindCount, KindUnauthorized, KindOther} {
+			if c[k] != 0 {
+				t.Errorf("%d %s requests in terraform %s, want 0", c[k], k, args[0])
+			}
+		}
+		return c
+	}
+	config := func(t *testing.T, name, mainTF string) string {
+		t.Helper()
+		wd, err := ws.Config(name, mainTF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wd
+	}
+	plan := func(t *testing.T, name string, ids []string) map[string]int64 {
+		t.Helper()
+		c := terraform(t, config(t, name, DataSourceConfig(srv, ids)), "plan")
+		for _, k := range []string{KindListPage, KindCreate, KindDelete} {
+			if c[k] != 0 {
+				t.Errorf("%d %s requests in a plan of vbs_backup_sharing data sources, want 0", c[k], k)
+			}
+		}
+		return c
+	}
+
+	t.Run("distinct ids", func(t *testing.T) {
+		if c := plan(t, "distinct", ids); c[KindSharingGet] != int64(len(ids)) {
+			t.Errorf("%d sharing reads for %d distinct data sources, want exactly one each", c[KindSharingGet], len(ids))
+		}
+	})
+
+	t.Run("identical reads", func(t *testing.T) {
+		repeated := make([]string, 20)
+		for i := range repeated {
+			repeated[i] = ids[i%5]
+		}
+		if c := plan(t, "repeated", repeated); c[KindSharingGet] != 5 {
+			t.Errorf("%d sharing reads for 20 data sources over 5 distinct ids, want 5: identical reads in one run must share one request", c[KindSharingGet])
+		}
+	})
+
+	t.Run("identical listings", func(t *testing.T) {
+		if !schema.DataSources["vbs_backup_sharings"] {
+			t.Skip("not available: provider has no vbs_backup_sharings data source")
+		}
+		// Three data sources with the same filters; the two sharings to
+		// project 3 fit one short page.
+		filters := map[string]string{"to_project_id": fmt.Sprintf("%q", TargetProject(3))}
+		c := terraform(t, config(t, "list", ListConfig(srv, 3, filters)), "plan")
+		if c[KindListPage] != 1 || c[KindSharingGet] != 0 {
+			t.Errorf("%d list pages and %d sharing reads for 3 identical one-page listings, want 1 and 0", c[KindListPage], c[KindSharingGet])
+		}
+	})
+
+	t.Run("resources", func(t *testing.T) {
+		if !schema.Resources["vbs_backup_sharing"] {
+			t.Skip("not available: provider has no vbs_backup_sharing resource")
+		}
+		const n = 5
+		wd := config(t, "resources", ResourceConfig(srv, n))
+		c := terraform(t, wd, "apply", "-auto-approve")
+		if c[KindCreate] != n || c[KindSharingGet] != n || c[KindDelete] != 0 {
+			t.Errorf("apply of %d sharings: %d creates, %d reads, %d deletes; want %d, %d (the read-back of each new sharing), 0",
+				n, c[KindCreate], c[KindSharingGet], c[KindDelete], n, n)
+		}
+		c = terraform(t, wd, "destroy", "-auto-approve")
+		if c[KindDelete] != n || c[KindSharingGet] != n || c[KindCreate] != 0 {
+			t.Errorf("destroy of %d sharings: %d deletes, %d reads, %d creates; want %d, %d (the refresh), 0",
+				n, c[KindDelete], c[KindSharingGet], c[KindCreate], n, n)
+		}
+	})
+}
