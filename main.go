@@ -4,7 +4,6 @@ package main
 import (
 	"flag"
 	"log"
-	"os"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
@@ -19,18 +18,15 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	// terraform-plugin-go traces every RPC at TRACE unless told otherwise,
-	// and Terraform parses each of those lines only to drop it below
-	// TF_LOG=TRACE: a fifth of the provider's CPU in a large plan. Anyone who
-	// sets a TF_LOG variable keeps the full trace.
-	if os.Getenv("TF_LOG") == "" && os.Getenv("TF_LOG_SDK") == "" && os.Getenv("TF_LOG_PROVIDER") == "" {
-		_ = os.Setenv("TF_LOG_SDK", "off")
-	}
-
 	var opts []tf6server.ServeOpt
 	if debug {
+		// A provider under a debugger logs to its own terminal, where no
+		// Terraform filters the lines, so its logs stay as they are.
 		opts = append(opts, tf6server.WithManagedDebug())
+	} else {
+		provider.QuietLogs()
 	}
+	provider.TuneGC()
 	if err := tf6server.Serve("registry.terraform.io/vbs-tf/vbs", provider.NewServer(version), opts...); err != nil {
 		log.Fatal(err.Error())
 	}

@@ -94,15 +94,18 @@ func (d *backupSharingDataSource) Schema(_ context.Context, _ datasource.SchemaR
 // written out rather than built from datasourcevalidator's ExactlyOneOf and
 // Conflicting, which resolve their path expressions against the whole schema
 // on every call: in a plan of 1000 data sources that was about a sixth of
-// the provider's CPU (BENCHMARKS.md). The messages follow theirs.
+// the provider's CPU (BENCHMARKS.md). The messages follow theirs. It reads
+// the five attributes through getConfig, for the same reason.
 func (d *backupSharingDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var id, backupID, toProjectID, fromProjectID types.String
-	var shareToMe types.Bool
-	for name, target := range map[string]any{
-		"id": &id, "backup_id": &backupID, "to_project_id": &toProjectID, "from_project_id": &fromProjectID, "share_to_me": &shareToMe,
-	} {
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), target)...)
+	var config struct {
+		ID            types.String `tfsdk:"id"`
+		BackupID      types.String `tfsdk:"backup_id"`
+		ToProjectID   types.String `tfsdk:"to_project_id"`
+		FromProjectID types.String `tfsdk:"from_project_id"`
+		ShareToMe     types.Bool   `tfsdk:"share_to_me"`
 	}
+	resp.Diagnostics.Append(getConfig(ctx, req.Config, &config)...)
+	id, backupID, toProjectID, fromProjectID, shareToMe := config.ID, config.BackupID, config.ToProjectID, config.FromProjectID, config.ShareToMe
 	if resp.Diagnostics.HasError() || id.IsUnknown() || backupID.IsUnknown() {
 		return
 	}
@@ -132,7 +135,7 @@ func (d *backupSharingDataSource) Configure(_ context.Context, req datasource.Co
 
 func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var model backupSharingDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	resp.Diagnostics.Append(getConfig(ctx, req.Config, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -152,7 +155,7 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	}
 	model.ID = types.StringValue(share.ID)
 	model.backupSharingAttributes = flattenBackupSharing(share)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.Diagnostics.Append(setState(ctx, &resp.State, &model)...)
 }
 
 // readSharing gets one sharing by ID, shared with every other read of the

@@ -98,7 +98,7 @@ func (d *backupSharingsDataSource) Configure(_ context.Context, req datasource.C
 
 func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var model backupSharingsDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	resp.Diagnostics.Append(getConfig(ctx, req.Config, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -129,7 +129,7 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 		model.IDs[i] = shares[i].ID
 		model.Sharings[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.Diagnostics.Append(setState(ctx, &resp.State, &model)...)
 }
 
 // listSharings reads every page of a listing, once per distinct set of

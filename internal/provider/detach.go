@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
@@ -95,12 +94,3 @@ func (d *detachableContext) Deadline() (time.Time, bool) { return d.current().De
 func (d *detachableContext) Done() <-chan struct{}       { return d.current().Done() }
 func (d *detachableContext) Err() error                  { return d.current().Err() }
 func (d *detachableContext) Value(key any) any           { return d.current().Value(key) }
-
-// NewServer returns the protocol 6 server that Terraform talks to: the
-// framework's server for this provider, behind detachingServer. main.go and
-// the acceptance tests serve the same thing.
-func NewServer(version string) func() tfprotov6.ProviderServer {
-	return func() tfprotov6.ProviderServer {
-		return detachingServer{providerserver.NewProtocol6(New(version)())()}
-	}
-}

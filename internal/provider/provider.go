@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"regexp"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -36,6 +37,17 @@ func New(version string) func() provider.Provider {
 
 type vbsProvider struct {
 	version string
+
+	// configured is what Configure handed to data sources, kept for
+	// fastDataSourceServer, which calls data sources without the framework.
+	mu         sync.RWMutex
+	configured any
+}
+
+func (p *vbsProvider) dataSourceData() any {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.configured
 }
 
 // providerModel is the provider block as Terraform sends it.
@@ -227,6 +239,9 @@ func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	resp.DataSourceData = c
 	resp.ResourceData = c
+	p.mu.Lock()
+	p.configured = c
+	p.mu.Unlock()
 }
 
 func (p *vbsProvider) Resources(_ context.Context) []func() resource.Resource {

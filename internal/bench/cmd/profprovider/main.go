@@ -25,7 +25,7 @@ func main() {
 	if dir != "" {
 		// The default samples one allocation per 512 KiB, too coarse to
 		// attribute a live heap of a few tens of MiB.
-		runtime.MemProfileRate = 16 << 10
+		runtime.MemProfileRate = 128 << 10
 		var err error
 		if cpu, err = os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid()))); err != nil {
 			log.Fatal(err)
@@ -34,6 +34,8 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	provider.QuietLogs()
+	provider.TuneGC()
 	err := tf6server.Serve("registry.terraform.io/vbs-tf/vbs", provider.NewServer("bench"))
 	if dir != "" {
 		pprof.StopCPUProfile()

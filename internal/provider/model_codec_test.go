@@ -1,0 +1,193 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
+)
+
+func dataSourceSchema(t *testing.T, ds datasource.DataSource) tfsdk.State {
+	t.Helper()
+	var resp datasource.SchemaResponse
+	ds.Schema(context.Background(), datasource.SchemaRequest{}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	return tfsdk.State{Schema: resp.Schema}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// codecShares are the shapes a sharing comes in: everything set, nearly
+// nothing set, and no backup at all.
+func codecShares() []sharing.Share {
+	return []sharing.Share{
+		{
+			ID: "ac0fb374-a288-4399-ac63-cc080a13a2ee", BackupID: "1f0e6a52-0000-4000-8000-00000000b001",
+			FromProjectID: "a", ToProjectID: "b", CreatedAt: ptr("2024-03-01T10:15:30.123456"),
+			Backup: &sharing.Backup{
+				Name: ptr("nightly-db"), Size: ptr(int64(40)), ObjectCount: ptr(int64(0)),
+				HasDependentBackups: ptr(false), IsIncremental: ptr(true), Description: ptr(""),
+			},
+		},
+		{ID: "5a1d8c1e-0000-4000-8000-000000000002"},
+		{ID: "5a1d8c1e-0000-4000-8000-000000000003", BackupID: "x", Backup: &sharing.Backup{}},
+	}
+}
+
+// TestSetStateWritesWhatStateSetWrites holds the codec to the framework's
+// own State.Set, value for value, null for null.
+func TestSetStateWritesWhatStateSetWrites(t *testing.T) {
+	ctx := context.Background()
+	for i, share := range codecShares() {
+		model := backupSharingDataSourceModel{
+			ID: types.StringValue(share.ID), ShareToMe: types.BoolNull(), backupSharingAttributes: flattenBackupSharing(&share),
+		}
+		want, got := dataSourceSchema(t, NewBackupSharingDataSource()), dataSourceSchema(t, NewBackupSharingDataSource())
+		if diags := want.Set(ctx, &model); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if diags := setState(ctx, &got, &model); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if !got.Raw.Equal(want.Raw) {
+			t.Errorf("share %d: setState wrote\n%s\nState.Set wrote\n%s", i, got.Raw, want.Raw)
+		}
+	}
+
+	shares := codecShares()
+	for _, n := range []int{-1, 0, len(shares)} {
+		model := backupSharingsDataSourceModel{ShareToMe: types.BoolValue(true), Name: types.StringValue("db")}
+		if n >= 0 {
+			model.IDs = make([]string, n)
+			model.Sharings = make([]sharingItemModel, n)
+			for i := range n {
+				model.IDs[i] = shares[i].ID
+				model.Sharings[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
+			}
+		}
+		want, got := dataSourceSchema(t, NewBackupSharingsDataSource()), dataSourceSchema(t, NewBackupSharingsDataSource())
+		if diags := want.Set(ctx, &model); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if diags := setState(ctx, &got, &model); diags.HasError() {
+			t.Fatal(diags)
+		}
+		if !got.Raw.Equal(want.Raw) {
+			t.Errorf("list of %d: setState wrote\n%s\nState.Set wrote\n%s", n, got.Raw, want.Raw)
+		}
+	}
+}
+
+// TestGetConfigReadsWhatConfigGetReads does the same for reading, with
+// null, unknown and set values.
+func TestGetConfigReadsWhatConfigGetReads(t *testing.T) {
+	ctx := context.Background()
+	schema := dataSourceSchema(t, NewBackupSharingDataSource()).Schema
+	objType, _ := schema.Type().TerraformType(ctx).(tftypes.Object)
+	attrs := map[string]tftypes.Value{}
+	for name, typ := range objType.AttributeTypes {
+		attrs[name] = tftypes.NewValue(typ, nil)
+	}
+	attrs["id"] = tftypes.NewValue(tftypes.String, "ac0fb374-a288-4399-ac63-cc080a13a2ee")
+	attrs["to_project_id"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	attrs["share_to_me"] = tftypes.NewValue(tftypes.Bool, false)
+	attrs["backup_size"] = tftypes.NewValue(tftypes.Number, 40)
+	config := tfsdk.Config{Schema: schema, Raw: tftypes.NewValue(objType, attrs)}
+
+	var want, got backupSharingDataSourceModel
+	if diags := config.Get(ctx, &want); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if diags := getConfig(ctx, config, &got); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if got != want {
+		t.Errorf("getConfig read\n%+v\nConfig.Get read\n%+v", got, want)
+	}
+	if !got.ToProjectID.IsUnknown() || got.ShareToMe.ValueBool() || got.ShareToMe.IsNull() || got.BackupSize.ValueInt64() != 40 {
+		t.Errorf("unexpected values: %+v", got)
+	}
+
+	listSchema := dataSourceSchema(t, NewBackupSharingsDataSource()).Schema
+	listType, _ := listSchema.Type().TerraformType(ctx).(tftypes.Object)
+	listAttrs := map[string]tftypes.Value{}
+	for name, typ := range listType.AttributeTypes {
+		listAttrs[name] = tftypes.NewValue(typ, nil)
+	}
+	listAttrs["status"] = tftypes.NewValue(tftypes.String, "available")
+	listAttrs["ids"] = tftypes.NewValue(listType.AttributeTypes["ids"], []tftypes.Value{tftypes.NewValue(tftypes.String, "a")})
+	listConfig := tfsdk.Config{Schema: listSchema, Raw: tftypes.NewValue(listType, listAttrs)}
+	var wantList, gotList backupSharingsDataSourceModel
+	if diags := listConfig.Get(ctx, &wantList); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if diags := getConfig(ctx, listConfig, &gotList); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if gotList.Status != wantList.Status || len(gotList.IDs) != 1 || gotList.IDs[0] != "a" || gotList.Sharings != nil || !gotList.Name.IsNull() {
+		t.Errorf("getConfig read %+v, Config.Get read %+v", gotList, wantList)
+	}
+}
+
+// TestModelCodecRejectsMismatchedModels: a model that does not fit the
+// schema is a diagnostic naming the attribute, never a panic or a silent
+// partial state.
+func TestModelCodecRejectsMismatchedModels(t *testing.T) {
+	ctx := context.Background()
+	state := dataSourceSchema(t, NewBackupSharingDataSource())
+	for name, tc := range map[string]struct {
+		model any
+		want  string
+	}{
+		"missing attributes": {&struct {
+			ID types.String `tfsdk:"id"`
+		}{}, "has 1 attributes, the schema 23"},
+		"wrong type": {&struct {
+			ID        types.Int64 `tfsdk:"id"`
+			ShareToMe types.Bool  `tfsdk:"share_to_me"`
+			backupSharingAttributes
+		}{}, "id: basetypes.Int64Value gives tftypes.Number where the schema has tftypes.String"},
+		"untagged field": {&struct {
+			ID types.String
+		}{}, "has no tfsdk tag"},
+	} {
+		diags := setState(ctx, &state, tc.model)
+		if !diags.HasError() || !strings.Contains(diags[0].Detail(), tc.want) {
+			t.Errorf("%s: got %v, want an error containing %q", name, diags, tc.want)
+		}
+	}
+	var notAStruct string
+	if diags := getConfig(ctx, tfsdk.Config{Schema: state.Schema, Raw: tftypes.NewValue(tftypes.String, "x")}, &notAStruct); !diags.HasError() {
+		t.Error("getConfig into a string: no error")
+	}
+}
+
+func BenchmarkSetStateVersusStateSet(b *testing.B) {
+	ctx := context.Background()
+	share := codecShares()[0]
+	model := backupSharingDataSourceModel{ID: types.StringValue(share.ID), backupSharingAttributes: flattenBackupSharing(&share)}
+	var resp datasource.SchemaResponse
+	NewBackupSharingDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
+	// As in Read, the state starts as the configuration and so has its type.
+	typ := resp.Schema.Type().TerraformType(ctx)
+	b.Run("setState", func(b *testing.B) {
+		for b.Loop() {
+			state := tfsdk.State{Schema: resp.Schema, Raw: tftypes.NewValue(typ, nil)}
+			setState(ctx, &state, &model)
+		}
+	})
+	b.Run("State.Set", func(b *testing.B) {
+		for b.Loop() {
+			state := tfsdk.State{Schema: resp.Schema, Raw: tftypes.NewValue(typ, nil)}
+			state.Set(ctx, &model)
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"os"
+	"runtime/debug"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+)
+
+// NewServer returns the protocol 6 server that Terraform talks to: the
+// framework's server for this provider, behind detachingServer, behind
+// fastDataSourceServer. main.go, the benchmark's profiling build and the
+// acceptance tests serve the same thing.
+func NewServer(version string) func() tfprotov6.ProviderServer {
+	return func() tfprotov6.ProviderServer {
+		p := &vbsProvider{version: version}
+		return &fastDataSourceServer{
+			ProviderServer: detachingServer{providerserver.NewProtocol6(p)()},
+			provider:       p,
+		}
+	}
+}
+
+// logVariables are the variables that ask Terraform, terraform-plugin-go,
+// the framework or the provider for logs. Terraform passes its environment
+// on to the provider, so TF_LOG=TRACE on the command line arrives here.
+// quietVariables are the ones the provider's side reads: terraform-plugin-go
+// takes the provider's own level from TF_LOG_PROVIDER_VBS (the name part of
+// the provider's address), not from Terraform's TF_LOG_PROVIDER.
+var (
+	logVariables   = []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_VBS", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK"}
+	quietVariables = logVariables[2:]
+)
+
+// QuietLogs turns all provider-side logging off when no log variable is set,
+// and does nothing when one is. It must run before the server starts.
+//
+// Terraform shows a provider's logs only with TF_LOG or TF_LOG_PROVIDER set.
+// Without a variable, though, terraform-plugin-go's loggers default to TRACE:
+// terraform-plugin-go logs every RPC, the framework traces every step of
+// every RPC, and the provider's own HTTP logging writes every exchange, all
+// as JSON lines that Terraform parses only to drop. In a plan of 1000 data
+// sources that was a fifth of the provider's CPU and a share of Terraform's
+// (BENCHMARKS.md). Setting any of logVariables, TF_LOG=DEBUG on the command
+// line for instance, keeps every log as before.
+func QuietLogs() {
+	for _, name := range logVariables {
+		if os.Getenv(name) != "" {
+			return
+		}
+	}
+	for _, name := range quietVariables {
+		_ = os.Setenv(name, "off")
+	}
+}
+
+// TuneGC lets the provider's heap grow to five times its live size between
+// collections instead of Go's default of twice, capped at gcMemoryLimit, and
+// does nothing when GOGC or GOMEMLIMIT is set.
+//
+// The provider's live heap is small (10 to 20 MiB through a plan of 5000
+// reads), but every RPC allocates: the framework builds a fresh map of the
+// schema's attributes for each path it resolves. With the default the
+// collector took about a sixth of the provider's CPU; with this it takes a
+// quarter of that, for some 15 MiB more peak RSS (BENCHMARKS.md).
+func TuneGC() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(gcPercent)
+	debug.SetMemoryLimit(gcMemoryLimit)
+}
+
+const (
+	gcPercent = 400
+	// gcMemoryLimit is a soft cap: above it the collector runs as often as
+	// it must, whatever gcPercent says, so a listing of tens of thousands of
+	// sharings costs CPU rather than memory.
+	gcMemoryLimit = 192 << 20
+)
