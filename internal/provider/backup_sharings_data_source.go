@@ -132,6 +132,10 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 	resp.Diagnostics.Append(setState(ctx, &resp.State, &model)...)
 }
 
+// listPageConcurrency is how many pages of one listing are fetched at once
+// once the first page shows there are more.
+const listPageConcurrency = 8
+
 // listSharings reads every page of a listing, once per distinct set of
 // filters in this Terraform command.
 func listSharings(ctx context.Context, c *client.Client, conn *client.Connection, opts sharing.ListOpts) ([]sharing.Share, error) {
@@ -140,6 +144,6 @@ func listSharings(ctx context.Context, c *client.Client, conn *client.Connection
 		return nil, err
 	}
 	return client.Shared(c, "list:"+query, func() ([]sharing.Share, error) {
-		return sharing.ListAll(ctx, conn.VBS, opts)
+		return sharing.ListAllConcurrently(ctx, conn.VBS, opts, listPageConcurrency)
 	})
 }

@@ -77,5 +77,5 @@ const (
 	// gcMemoryLimit is a soft cap: above it the collector runs as often as
 	// it must, whatever gcPercent says, so a listing of tens of thousands of
 	// sharings costs CPU rather than memory.
-	gcMemoryLimit = 192 << 20
+	gcMemoryLimit = 128 << 20
 )

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gophercloud/gophercloud/v2"
 
@@ -135,42 +136,168 @@ func listPage(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts) 
 // has already seen (a sharing created mid-listing shifts the offsets), and
 // stops when a page brings nothing new (the server ignored the offset).
 func ListAll(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts) ([]Share, error) {
-	pageSize := opts.Limit
-	if pageSize <= 0 {
-		pageSize = DefaultPageSize
+	if opts.Limit <= 0 {
+		opts.Limit = DefaultPageSize
 	}
-	opts.Limit = pageSize
+	return newListing().rest(ctx, c, opts, opts.Offset)
+}
 
-	var all []Share
-	seen := make(map[string]struct{})
+// ListAllConcurrently reads the same sharings as ListAll, in the same order,
+// with up to concurrency page requests in flight. When the first page is
+// full it asks Count how many sharings match and then fetches the remaining
+// pages at once instead of one after the other: a listing of 10,000 costs
+// about a dozen round trips instead of a hundred.
+//
+// It makes one request more than ListAll only when the listing spans
+// several pages and is not an exact multiple of the page size: the count.
+// If Count fails, the listing goes on page by page. Sharings created after
+// the count are picked up by paging on, page by page, while the last page
+// comes back fuller than the count promised; repeats are dropped as in
+// ListAll.
+func ListAllConcurrently(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, concurrency int) ([]Share, error) {
+	if concurrency < 2 {
+		return ListAll(ctx, c, opts)
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = DefaultPageSize
+	}
+	pageSize := opts.Limit
+	first, err := listPage(ctx, c, opts)
+	if err != nil {
+		return nil, err
+	}
+	l := newListing()
+	if added := l.add(first); len(first) != pageSize || added == 0 {
+		return l.shares(), nil
+	}
+	total, err := Count(ctx, c, opts.countOpts())
+	if err != nil || total <= opts.Offset+pageSize {
+		// No count, or a count that says the full first page was the last:
+		// page on until a short page, as ListAll does.
+		return l.rest(ctx, c, opts, opts.Offset+len(first))
+	}
+
+	offsets := make([]int, 0, (total-opts.Offset)/pageSize)
+	for offset := opts.Offset + pageSize; offset < total; offset += pageSize {
+		offsets = append(offsets, offset)
+	}
+	pages, err := fetchPages(ctx, c, opts, offsets, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	for _, page := range pages {
+		l.add(page)
+	}
+	// A full last page where the count promised a short one: sharings were
+	// created since the count.
+	last, lastPage := offsets[len(offsets)-1], pages[len(pages)-1]
+	if len(lastPage) == pageSize && total-last < pageSize {
+		return l.rest(ctx, c, opts, last+pageSize)
+	}
+	return l.shares(), nil
+}
+
+// fetchPages gets the pages at offsets with up to concurrency requests in
+// flight, in offsets' order. The first error cancels the rest.
+func fetchPages(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, offsets []int, concurrency int) ([][]shareWire, error) {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make([][]shareWire, len(offsets))
+	errs := make([]error, len(offsets))
+	slots := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, offset := range offsets {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			pageOpts := opts
+			pageOpts.Offset = offset
+			if pages[i], errs[i] = listPage(ctx, c, pageOpts); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	// The first failure in page order, not the cancellations it caused.
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return pages, nil
+}
+
+// listing collects pages in order, dropping repeats as ListAll does.
+type listing struct {
+	all  []Share
+	seen map[string]struct{}
+}
+
+func newListing() *listing { return &listing{seen: make(map[string]struct{})} }
+
+// add appends a page and says how many new sharings with IDs it brought.
+func (l *listing) add(page []shareWire) int {
+	added := 0
+	for i := range page {
+		if id := page[i].ID; id != "" {
+			if _, dup := l.seen[id]; dup {
+				continue
+			}
+			l.seen[id] = struct{}{}
+			added++
+		}
+		l.all = append(l.all, page[i].share())
+	}
+	return added
+}
+
+func (l *listing) shares() []Share {
+	if l.all == nil {
+		return []Share{}
+	}
+	return l.all
+}
+
+// rest pages on from offset, one page at a time, until a page is short,
+// oversized or brings nothing new. A sharing without an ID cannot be checked
+// for repeats; it is kept but does not count as new, or a server that
+// ignores the offset could keep the listing going forever.
+func (l *listing) rest(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, offset int) ([]Share, error) {
+	opts.Offset = offset
 	for {
 		page, err := listPage(ctx, c, opts)
 		if err != nil {
 			return nil, err
 		}
-		added := 0
-		for i := range page {
-			// A sharing without an ID cannot be checked for repeats; keep
-			// it, but do not let it count as progress, or a server that
-			// ignores the offset could keep ListAll paging forever.
-			if id := page[i].ID; id != "" {
-				if _, dup := seen[id]; dup {
-					continue
-				}
-				seen[id] = struct{}{}
-				added++
-			}
-			all = append(all, page[i].share())
-		}
-		if len(page) < pageSize || len(page) > pageSize || added == 0 {
-			break
+		if added := l.add(page); len(page) != opts.Limit || added == 0 {
+			return l.shares(), nil
 		}
 		opts.Offset += len(page)
 	}
-	if all == nil {
-		all = []Share{}
+}
+
+func (opts ListOpts) countOpts() CountOpts {
+	return CountOpts{
+		ShareToMe: opts.ShareToMe, VolumeID: opts.VolumeID, Name: opts.Name, Status: opts.Status, BackupID: opts.BackupID,
+		FromProjectID: opts.FromProjectID, ToProjectID: opts.ToProjectID, AvailabilityZone: opts.AvailabilityZone,
 	}
-	return all, nil
 }
 
 // CountOpts filters the sharings Count counts. The fields mean what they

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -167,8 +168,16 @@ type pagedServer struct {
 	honourLimit  bool
 	honourOffset bool
 
-	mu       sync.Mutex
-	requests []string
+	// count is what the count endpoint answers: total when 0, a 500 when
+	// negative.
+	count int
+	// latency delays every list response, so that concurrency shows.
+	latency time.Duration
+
+	mu          sync.Mutex
+	requests    []string
+	inFlight    int
+	maxInFlight int
 }
 
 func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
@@ -176,7 +185,15 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 		th.TestMethod(t, r, http.MethodGet)
 		p.mu.Lock()
 		p.requests = append(p.requests, r.URL.RawQuery)
+		p.inFlight++
+		p.maxInFlight = max(p.maxInFlight, p.inFlight)
 		p.mu.Unlock()
+		defer func() {
+			p.mu.Lock()
+			p.inFlight--
+			p.mu.Unlock()
+		}()
+		time.Sleep(p.latency)
 
 		q := r.URL.Query()
 		start, end := 0, p.total
@@ -198,6 +215,28 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"shared": [%s]}`, strings.Join(items, ","))
 	})
+	fakeServer.Mux.HandleFunc(countPath, func(w http.ResponseWriter, r *http.Request) {
+		th.TestMethod(t, r, http.MethodGet)
+		p.mu.Lock()
+		p.requests = append(p.requests, "count:"+r.URL.RawQuery)
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case p.count < 0:
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"error": {"code": "VolumeBackup.0103", "message": "count failed"}}`)
+		case p.count == 0:
+			fmt.Fprintf(w, `{"count": %d}`, p.total)
+		default:
+			fmt.Fprintf(w, `{"count": %d}`, p.count)
+		}
+	})
+}
+
+func (p *pagedServer) peakInFlight() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxInFlight
 }
 
 func (p *pagedServer) queries() []string {

@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	th "github.com/gophercloud/gophercloud/v2/testhelper"
@@ -385,6 +389,140 @@ func TestListAllError(t *testing.T) {
 	th.CheckEquals(t, http.StatusUnauthorized, apiErr.StatusCode)
 	th.CheckEquals(t, "APIGW.0307", apiErr.Code)
 	th.CheckEquals(t, c.ResourceBase+"os-vendor-backup-sharing/detail?limit=100", apiErr.URL)
+}
+
+func shareIDs(shares []sharing.Share) []string {
+	ids := make([]string, len(shares))
+	for i, s := range shares {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func wantIDs(from, to int) []string {
+	ids := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		ids = append(ids, fmt.Sprintf("share-%04d", i))
+	}
+	return ids
+}
+
+func TestListAllConcurrentlyFetchesTheRestAtOnce(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 1050, honourLimit: true, honourOffset: true, latency: 20 * time.Millisecond}
+	server.register(t, fakeServer)
+
+	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{ShareToMe: ptr(true)}, 4)
+	th.AssertNoErr(t, err)
+	th.CheckDeepEquals(t, wantIDs(0, 1050), shareIDs(shares))
+	queries := server.queries()
+	// The first page, then the count with the same filters, then the ten
+	// other pages in any order.
+	th.CheckDeepEquals(t, []string{"limit=100&share_to_me=true", "count:share_to_me=true"}, queries[:2])
+	offsets := server.offsets()[2:]
+	slices.Sort(offsets)
+	th.CheckDeepEquals(t, []int{100, 200, 300, 400, 500, 600, 700, 800, 900, 1000}, offsets)
+	if peak := server.peakInFlight(); peak < 2 || peak > 4 {
+		t.Errorf("%d pages in flight at most, want 2 to 4", peak)
+	}
+}
+
+func TestListAllConcurrentlyExactMultipleNeedsNoEmptyPage(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 300, honourLimit: true, honourOffset: true}
+	server.register(t, fakeServer)
+
+	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
+	th.AssertNoErr(t, err)
+	th.CheckDeepEquals(t, wantIDs(0, 300), shareIDs(shares))
+	th.CheckEquals(t, 4, len(server.queries())) // page, count, page, page: no empty fourth page
+}
+
+func TestListAllConcurrentlyOnePageAsksNoCount(t *testing.T) {
+	for _, total := range []int{0, 1, 99} {
+		fakeServer, c := newClient(t)
+		server := &pagedServer{total: total, honourLimit: true, honourOffset: true}
+		server.register(t, fakeServer)
+
+		shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
+		th.AssertNoErr(t, err)
+		th.CheckEquals(t, total, len(shares))
+		th.CheckDeepEquals(t, []string{"limit=100"}, server.queries())
+	}
+}
+
+func TestListAllConcurrentlyPagesOnWithoutCount(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 250, honourLimit: true, honourOffset: true, count: -1}
+	server.register(t, fakeServer)
+
+	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
+	th.AssertNoErr(t, err)
+	th.CheckDeepEquals(t, wantIDs(0, 250), shareIDs(shares))
+	th.CheckDeepEquals(t, []string{"limit=100", "count:", "limit=100&offset=100", "limit=100&offset=200"}, server.queries())
+}
+
+func TestListAllConcurrentlyPicksUpSharingsCreatedAfterTheCount(t *testing.T) {
+	fakeServer, c := newClient(t)
+	// The count is stale: it says 150, the listing has 320.
+	server := &pagedServer{total: 320, honourLimit: true, honourOffset: true, count: 150}
+	server.register(t, fakeServer)
+
+	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
+	th.AssertNoErr(t, err)
+	th.CheckDeepEquals(t, wantIDs(0, 320), shareIDs(shares))
+	th.CheckDeepEquals(t, []int{0, 0, 100, 200, 300}, server.offsets())
+}
+
+func TestListAllConcurrentlyServerIgnoresPaging(t *testing.T) {
+	// Every page is the same 100: the count bounds the requests, repeats
+	// are dropped.
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 100, honourLimit: true, honourOffset: false, count: 500}
+	server.register(t, fakeServer)
+
+	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
+	th.AssertNoErr(t, err)
+	th.CheckDeepEquals(t, wantIDs(0, 100), shareIDs(shares))
+	th.CheckEquals(t, 6, len(server.queries()))
+}
+
+func TestListAllConcurrentlyReportsAFailedPage(t *testing.T) {
+	fakeServer, c := newClient(t)
+	calls := 0
+	var mu sync.Mutex
+	fakeServer.Mux.HandleFunc(listPath, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("offset") == "300" {
+			w.Header().Set("X-Request-Id", "req-page-300")
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"error": {"code": "VolumeBackup.0103", "message": "page failed"}}`)
+			return
+		}
+		items := make([]string, 100)
+		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		for i := range items {
+			items[i] = fmt.Sprintf(`{"id": "share-%04d"}`, offset+i)
+		}
+		fmt.Fprintf(w, `{"shared": [%s]}`, strings.Join(items, ","))
+	})
+	fakeServer.Mux.HandleFunc(countPath, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"count": 1000}`)
+	})
+
+	_, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 3)
+	var apiErr *vbs.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError || apiErr.Code != "VolumeBackup.0103" || apiErr.RequestID != "req-page-300" {
+		t.Fatalf("err = %v, want the failed page's API error", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls >= 10 {
+		t.Errorf("%d pages requested after one failed; the failure should stop the rest", calls)
+	}
 }
 
 func TestCount(t *testing.T) {
