@@ -399,9 +399,10 @@ func shareIDs(shares []sharing.Share) []string {
 	return ids
 }
 
-func wantIDs(from, to int) []string {
-	ids := make([]string, 0, to-from)
-	for i := from; i < to; i++ {
+// wantIDs are the IDs of the first n sharings pagedServer serves.
+func wantIDs(n int) []string {
+	ids := make([]string, 0, n)
+	for i := range n {
 		ids = append(ids, fmt.Sprintf("share-%04d", i))
 	}
 	return ids
@@ -414,7 +415,7 @@ func TestListAllConcurrentlyFetchesTheRestAtOnce(t *testing.T) {
 
 	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{ShareToMe: ptr(true)}, 4)
 	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(0, 1050), shareIDs(shares))
+	th.CheckDeepEquals(t, wantIDs(1050), shareIDs(shares))
 	queries := server.queries()
 	// The first page, then the count with the same filters, then the ten
 	// other pages in any order.
@@ -434,7 +435,7 @@ func TestListAllConcurrentlyExactMultipleNeedsNoEmptyPage(t *testing.T) {
 
 	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
 	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(0, 300), shareIDs(shares))
+	th.CheckDeepEquals(t, wantIDs(300), shareIDs(shares))
 	th.CheckEquals(t, 4, len(server.queries())) // page, count, page, page: no empty fourth page
 }
 
@@ -458,7 +459,7 @@ func TestListAllConcurrentlyPagesOnWithoutCount(t *testing.T) {
 
 	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
 	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(0, 250), shareIDs(shares))
+	th.CheckDeepEquals(t, wantIDs(250), shareIDs(shares))
 	th.CheckDeepEquals(t, []string{"limit=100", "count:", "limit=100&offset=100", "limit=100&offset=200"}, server.queries())
 }
 
@@ -470,7 +471,7 @@ func TestListAllConcurrentlyPicksUpSharingsCreatedAfterTheCount(t *testing.T) {
 
 	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
 	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(0, 320), shareIDs(shares))
+	th.CheckDeepEquals(t, wantIDs(320), shareIDs(shares))
 	th.CheckDeepEquals(t, []int{0, 0, 100, 200, 300}, server.offsets())
 }
 
@@ -483,7 +484,7 @@ func TestListAllConcurrentlyServerIgnoresPaging(t *testing.T) {
 
 	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
 	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(0, 100), shareIDs(shares))
+	th.CheckDeepEquals(t, wantIDs(100), shareIDs(shares))
 	th.CheckEquals(t, 6, len(server.queries()))
 }
 
