@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -58,6 +59,11 @@ type attributeValidators struct {
 func (s *fastDataSourceServer) lookup(ctx context.Context, typeName string) *fastDataSource {
 	s.once.Do(func() {
 		s.dataSources = map[string]*fastDataSource{}
+		// The fast path hands Read no provider_meta; a provider that has
+		// a meta schema leaves everything to the framework.
+		if _, hasMeta := any(s.provider).(provider.ProviderWithMetaSchema); hasMeta {
+			return
+		}
 		for _, factory := range s.provider.DataSources(ctx) {
 			var meta datasource.MetadataResponse
 			factory().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: providerTypeName}, &meta)
@@ -162,7 +168,7 @@ func (s *fastDataSourceServer) ValidateDataResourceConfig(ctx context.Context, r
 
 func (s *fastDataSourceServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	fast := s.lookup(ctx, req.TypeName)
-	if fast == nil || req.ProviderMeta != nil && req.ProviderMeta.MsgPack != nil {
+	if fast == nil {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
 	config, diags := fast.config(req.Config)
@@ -250,7 +256,12 @@ func (f *fastDataSource) validate(ctx context.Context, ds datasource.DataSource,
 		return diags
 	}
 	for _, av := range f.validators {
-		value, err := types.StringType.ValueFromTerraform(ctx, attrs[av.name])
+		raw, ok := attrs[av.name]
+		if !ok {
+			diags.AddAttributeError(path.Root(av.name), "Unable to Convert Configuration", "The configuration has no "+av.name+".")
+			continue
+		}
+		value, err := types.StringType.ValueFromTerraform(ctx, raw)
 		if err != nil {
 			diags.AddAttributeError(path.Root(av.name), "Unable to Convert Configuration", err.Error())
 			continue
