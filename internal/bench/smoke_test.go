@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -110,6 +111,26 @@ func TestSmokeRequestEconomy(t *testing.T) {
 		}
 		if c := plan(t, "repeated", repeated); c[KindSharingGet] != 5 {
 			t.Errorf("%d sharing reads for 20 data sources over 5 distinct ids, want 5: identical reads in one run must share one request", c[KindSharingGet])
+		}
+	})
+
+	// main.go switches all provider-side logging off when no log variable
+	// is set; asking for logs must still get them.
+	t.Run("logs when asked", func(t *testing.T) {
+		wd := config(t, "logs", DataSourceConfig(srv, ids[:1]))
+		for _, variable := range []string{"TF_LOG", "TF_LOG_PROVIDER"} {
+			ws.SetEnv(variable, "DEBUG")
+			run, err := ws.Terraform(ctx, wd, "plan", "-input=false", "-lock=false", "-no-color")
+			ws.UnsetEnv(variable)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(run.Output, "HTTP request") || !strings.Contains(run.Output, "/os-vendor-backup-sharing/"+ids[0]) {
+				t.Errorf("%s=DEBUG: the provider's HTTP log line for the read is missing from Terraform's log", variable)
+			}
+			if strings.Contains(run.Output, Password) {
+				t.Errorf("%s=DEBUG: the password is in the log", variable)
+			}
 		}
 	})
 
