@@ -45,6 +45,7 @@ type config struct {
 	parallelisms []int
 	runs         int
 	listSharings int
+	applyMaxN    int
 	scenarios    map[string]bool
 	profile      string
 	out          io.Writer
@@ -57,6 +58,8 @@ func run() error {
 		parFlag   = flag.String("parallelism", "10,50", "comma-separated terraform -parallelism `values`")
 		runs      = flag.Int("runs", 3, "runs per measurement; the tables show medians")
 		listN     = flag.Int("list-sharings", 10000, "sharings in the cloud for the list scenario")
+		applyMaxN = flag.Int("apply-max-n", 1000, "largest `N` the apply scenario runs; Terraform alone needs about half a minute "+
+			"to apply 1000 terraform_data here, and minutes per command beyond")
 		scenarios = flag.String("scenarios", "schema,plan,dedup,list,apply", "comma-separated `scenarios` to run")
 		tfFlag    = flag.String("terraform", "", "terraform `binary` (default: TF_ACC_TERRAFORM_PATH, then PATH)")
 		jsonOut   = flag.String("json", "", "also write the results as JSON to this `file`")
@@ -71,7 +74,7 @@ func run() error {
 	)
 	flag.Var(&envs, "env", "set `NAME=VALUE` for terraform and the provider, for A/B runs such as -env TF_LOG_SDK=off (repeatable)")
 	flag.Parse()
-	cfg := config{runs: *runs, listSharings: *listN, scenarios: map[string]bool{}, profile: *profile}
+	cfg := config{runs: *runs, listSharings: *listN, applyMaxN: *applyMaxN, scenarios: map[string]bool{}, profile: *profile}
 	var err error
 	if cfg.ns, err = parseInts(*nFlag); err != nil {
 		return fmt.Errorf("-n: %w", err)
@@ -609,7 +612,12 @@ func (r *runner) applyScenario() error {
 		"(create: POST + GET; destroy: GET in the refresh, then DELETE).\n\n"+
 		"| N | latency | P | command | wall | TF floor | plugin floor | net floor | excess over plugin+net | token | create | sharing GET | delete | other | provider procs | provider peak RSS | provider CPU |\n"+
 		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	var skipped []string
 	for _, n := range r.cfg.ns {
+		if n > r.cfg.applyMaxN {
+			skipped = append(skipped, strconv.Itoa(n))
+			continue
+		}
 		srv, err := bench.Start(bench.Options{Sharings: n})
 		if err != nil {
 			return err
@@ -619,6 +627,9 @@ func (r *runner) applyScenario() error {
 		if err != nil {
 			return err
 		}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(r.cfg.out, "\nN=%s not run: above -apply-max-n %d.\n", strings.Join(skipped, ", "), r.cfg.applyMaxN)
 	}
 	return nil
 }
