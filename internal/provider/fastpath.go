@@ -32,14 +32,24 @@ import (
 // most of the provider's CPU in a plan of 1000 data sources, and kept the plan
 // 10 to 20 % above Terraform's own cost plus the network's (BENCHMARKS.md).
 // The walks do nothing for a schema without blocks, custom types or
-// deprecations, which fastSchema checks, so skipping them changes no result:
-// fastpath_test.go holds both paths to the same responses.
+// deprecations, which fastSchema checks, except for the attribute walk's
+// rules on read-only and required attributes: a configuration that breaks
+// them goes to the framework, which words the errors. Skipping the walks
+// therefore changes no result: fastpath_test.go holds both paths to the same
+// responses. StopProvider cancels the fast path's RPCs in flight as it does
+// the framework's.
 type fastDataSourceServer struct {
 	tfprotov6.ProviderServer
 	provider *vbsProvider
 
 	once        sync.Once
 	dataSources map[string]*fastDataSource
+
+	// stop is cancelled by StopProvider, which cancels every fast path
+	// RPC in flight as the framework cancels its own.
+	stopMu     sync.Mutex
+	stop       context.Context
+	cancelStop context.CancelFunc
 }
 
 // fastDataSource is what the fast path needs to know about one data source
@@ -49,6 +59,10 @@ type fastDataSource struct {
 	schema     schema.Schema
 	typ        tftypes.Object
 	validators []attributeValidators
+	// readOnly and required are the top-level attributes the framework
+	// checks for a value and for none. A configuration that breaks either
+	// rule is an error path, left to the framework to word.
+	readOnly, required []string
 }
 
 type attributeValidators struct {
@@ -64,9 +78,11 @@ func (s *fastDataSourceServer) lookup(ctx context.Context, typeName string) *fas
 		if _, hasMeta := any(s.provider).(provider.ProviderWithMetaSchema); hasMeta {
 			return
 		}
+		var providerMeta provider.MetadataResponse
+		s.provider.Metadata(ctx, provider.MetadataRequest{}, &providerMeta)
 		for _, factory := range s.provider.DataSources(ctx) {
 			var meta datasource.MetadataResponse
-			factory().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: providerTypeName}, &meta)
+			factory().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: providerMeta.TypeName}, &meta)
 			var sch datasource.SchemaResponse
 			factory().Schema(ctx, datasource.SchemaRequest{}, &sch)
 			if sch.Diagnostics.HasError() {
@@ -89,7 +105,16 @@ func newFastDataSource(ctx context.Context, factory func() datasource.DataSource
 	if !ok {
 		return nil, false
 	}
-	return &fastDataSource{factory: factory, schema: sch, typ: typ, validators: validators}, true
+	fast := &fastDataSource{factory: factory, schema: sch, typ: typ, validators: validators}
+	for name, a := range sch.Attributes {
+		if a.IsComputed() && !a.IsOptional() && !a.IsRequired() {
+			fast.readOnly = append(fast.readOnly, name)
+		}
+		if a.IsRequired() {
+			fast.required = append(fast.required, name)
+		}
+	}
+	return fast, true
 }
 
 // fastSchema says whether the framework's per-RPC schema walks are no-ops
@@ -103,6 +128,9 @@ func fastSchema(sch schema.Schema) ([]attributeValidators, bool) {
 	}
 	var validators []attributeValidators
 	for name, a := range sch.Attributes {
+		if !a.IsRequired() && !a.IsOptional() && !a.IsComputed() {
+			return nil, false // the framework reports the definition
+		}
 		if s, ok := a.(schema.StringAttribute); ok && s.CustomType == nil && s.DeprecationMessage == "" {
 			if len(s.Validators) > 0 {
 				validators = append(validators, attributeValidators{name: name, validators: s.Validators})
@@ -134,7 +162,7 @@ func plainAttribute(a schema.Attribute) bool {
 			return false
 		}
 		for _, nested := range a.NestedObject.Attributes {
-			if !plainAttribute(nested) {
+			if !plainAttribute(nested) || !nested.IsRequired() && !nested.IsOptional() && !nested.IsComputed() {
 				return false
 			}
 		}
@@ -151,16 +179,22 @@ func plainType(t attr.Type) bool {
 	return false
 }
 
-const providerTypeName = "vbs"
-
 func (s *fastDataSourceServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
 	fast := s.lookup(ctx, req.TypeName)
-	if fast == nil {
+	if fast == nil || req.Config == nil {
 		return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
 	}
 	config, diags := fast.config(req.Config)
+	if diags.HasError() {
+		return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: protoDiagnostics(diags)}, nil
+	}
+	if fast.breaksAttributeRules(config.Raw) {
+		return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+	}
+	ctx, done := s.stoppable(ctx)
+	defer done()
+	ds := fast.configure(ctx, s.provider.dataSourceData(), &diags)
 	if !diags.HasError() {
-		ds := fast.configure(ctx, s.provider.dataSourceData(), &diags)
 		diags.Append(fast.validate(ctx, ds, config)...)
 	}
 	return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: protoDiagnostics(diags)}, nil
@@ -168,13 +202,15 @@ func (s *fastDataSourceServer) ValidateDataResourceConfig(ctx context.Context, r
 
 func (s *fastDataSourceServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	fast := s.lookup(ctx, req.TypeName)
-	if fast == nil {
+	if fast == nil || req.Config == nil {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
 	config, diags := fast.config(req.Config)
 	if diags.HasError() {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: protoDiagnostics(diags)}, nil
 	}
+	ctx, done := s.stoppable(ctx)
+	defer done()
 	ds := fast.configure(ctx, s.provider.dataSourceData(), &diags)
 	if diags.HasError() {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: protoDiagnostics(diags)}, nil
@@ -199,6 +235,55 @@ func (s *fastDataSourceServer) ReadDataSource(ctx context.Context, req *tfprotov
 	}
 	resp.Diagnostics = protoDiagnostics(diags)
 	return resp, nil
+}
+
+// StopProvider cancels the fast path's RPCs in flight, then the
+// framework's.
+func (s *fastDataSourceServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	s.stopMu.Lock()
+	if s.cancelStop != nil {
+		s.cancelStop()
+	}
+	s.stop, s.cancelStop = nil, nil // the next RPC starts a new generation
+	s.stopMu.Unlock()
+	return s.ProviderServer.StopProvider(ctx, req)
+}
+
+// stoppable derives an RPC's context that StopProvider cancels. done must
+// be called when the RPC returns; nothing is kept after it.
+func (s *fastDataSourceServer) stoppable(ctx context.Context) (context.Context, func()) {
+	s.stopMu.Lock()
+	if s.stop == nil {
+		s.stop, s.cancelStop = context.WithCancel(context.Background())
+	}
+	stop := s.stop
+	s.stopMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	unregister := context.AfterFunc(stop, cancel)
+	return ctx, func() {
+		unregister()
+		cancel()
+	}
+}
+
+// breaksAttributeRules says whether the configuration sets a read-only
+// attribute or leaves a required one null.
+func (f *fastDataSource) breaksAttributeRules(raw tftypes.Value) bool {
+	var attrs map[string]tftypes.Value
+	if err := raw.As(&attrs); err != nil {
+		return true
+	}
+	for _, name := range f.readOnly {
+		if !attrs[name].IsNull() {
+			return true
+		}
+	}
+	for _, name := range f.required {
+		if attrs[name].IsNull() {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fastDataSource) config(dv *tfprotov6.DynamicValue) (tfsdk.Config, diag.Diagnostics) {
@@ -304,9 +389,6 @@ func protoDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
 // terraformPath converts a path of attribute names and list indexes, the
 // only steps the fast path's schemas have.
 func terraformPath(p path.Path) *tftypes.AttributePath {
-	if len(p.Steps()) == 0 {
-		return nil
-	}
 	out := tftypes.NewAttributePath()
 	for _, step := range p.Steps() {
 		switch step := step.(type) {

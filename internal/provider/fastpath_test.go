@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -170,6 +171,12 @@ var fastPathCases = []struct {
 	{"list filtered", "vbs_backup_sharings", map[string]any{"to_project_id": bench.TargetProject(2), "sort_key": "id", "sort_dir": "desc"}},
 	{"list none", "vbs_backup_sharings", map[string]any{"backup_id": "ac0fb374-a288-4399-ac63-cc080a13a2ee"}},
 	{"list bad filters", "vbs_backup_sharings", map[string]any{"backup_id": "x", "sort_key": "container_format", "sort_dir": "up"}},
+	// Read-only attributes set in the configuration: the framework's
+	// attribute walk rejects them, so the fast path must too.
+	{"read-only set", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3), "backup_name": "x"}},
+	{"read-only unknown", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3), "backup_size": nil}},
+	{"list ids set", "vbs_backup_sharings", map[string]any{"ids": []tftypes.Value{tftypes.NewValue(tftypes.String, "a")}}},
+	{"list sharings unknown", "vbs_backup_sharings", map[string]any{"sharings": nil}},
 }
 
 // TestFastPathAnswersAsTheFrameworkDoes sends the same validate and read
@@ -249,5 +256,43 @@ func TestFastPathBeforeConfigure(t *testing.T) {
 	}
 	if w, g := describeDiagnostics(want.Diagnostics), describeDiagnostics(got.Diagnostics); !slices.Equal(g, w) || len(g) == 0 {
 		t.Errorf("fast path: %q\nframework: %q", g, w)
+	}
+}
+
+// TestFastPathStopProviderCancelsReads: Ctrl-C in Terraform sends
+// StopProvider, which must end a read waiting on a slow cloud at once, as the
+// framework does for its own RPCs.
+func TestFastPathStopProviderCancelsReads(t *testing.T) {
+	_, fast, cloud := frameworkAndFast(t)
+	cloud.SetLatency(30 * time.Second)
+	config := dataSourceConfig(t, fast, "vbs_backup_sharing", map[string]any{"id": bench.SharingID(2)})
+	done := make(chan *tfprotov6.ReadDataSourceResponse, 1)
+	go func() {
+		resp, err := fast.ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{TypeName: "vbs_backup_sharing", Config: config})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- resp
+	}()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	if _, err := fast.StopProvider(context.Background(), &tfprotov6.StopProviderRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case resp := <-done:
+		if resp == nil || len(resp.Diagnostics) == 0 || resp.Diagnostics[0].Severity != tfprotov6.DiagnosticSeverityError {
+			t.Fatalf("a stopped read returned %+v, want an error", resp)
+		}
+		t.Logf("stopped after %s: %s: %s", time.Since(start), resp.Diagnostics[0].Summary, resp.Diagnostics[0].Detail)
+	case <-time.After(10 * time.Second):
+		t.Fatal("StopProvider did not end the read")
+	}
+
+	// The next RPC is not born cancelled.
+	cloud.SetLatency(0)
+	resp, err := fast.ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{TypeName: "vbs_backup_sharing", Config: config})
+	if err != nil || len(resp.Diagnostics) > 0 {
+		t.Fatalf("read after StopProvider: %v %v", err, resp.Diagnostics)
 	}
 }

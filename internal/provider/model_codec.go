@@ -48,7 +48,14 @@ func getConfig(ctx context.Context, config tfsdk.Config, model any) diag.Diagnos
 // The model must have a field for every attribute of the schema.
 func setState(ctx context.Context, state *tfsdk.State, model any) diag.Diagnostics {
 	var diags diag.Diagnostics
-	source := reflect.Indirect(reflect.ValueOf(model))
+	source := reflect.ValueOf(model)
+	if source.Kind() == reflect.Pointer && !source.IsNil() {
+		source = source.Elem()
+	}
+	if source.Kind() != reflect.Struct {
+		diags.AddError("Provider bug", fmt.Sprintf("setState needs a struct or a pointer to one, not %T. Please report this.", model))
+		return diags
+	}
 	// A data source's state starts as a copy of its configuration, so it
 	// already has the schema's type; building that from the schema is what
 	// this is here to avoid.
@@ -114,6 +121,8 @@ func collectFields(t reflect.Type, prefix []int, seen map[string]bool) ([]codecF
 		index := append(append([]int(nil), prefix...), i)
 		name, tagged := f.Tag.Lookup("tfsdk")
 		switch {
+		case f.Anonymous && !tagged && f.Type.Kind() == reflect.Pointer:
+			return nil, fmt.Errorf("%s embeds %s by pointer; embed the struct", t, f.Type)
 		case f.Anonymous && !tagged && f.Type.Kind() == reflect.Struct:
 			inner, err := collectFields(f.Type, index, seen)
 			if err != nil {
@@ -146,6 +155,9 @@ func encodeValue(ctx context.Context, v reflect.Value, kind valueKind, typ tftyp
 	switch {
 	case kind.attrValue:
 		av, _ := v.Interface().(attr.Value)
+		if av == nil {
+			return tftypes.Value{}, fmt.Errorf("%s is nil", v.Type())
+		}
 		tv, err := av.ToTerraformValue(ctx)
 		if err != nil {
 			return tftypes.Value{}, err
@@ -244,6 +256,9 @@ func decodeValue(ctx context.Context, raw tftypes.Value, kind valueKind, field r
 	switch {
 	case kind.attrValue:
 		zero, _ := reflect.Zero(field.Type()).Interface().(attr.Value)
+		if zero == nil {
+			return fmt.Errorf("%s is an interface; use a concrete type such as types.String", field.Type())
+		}
 		av, err := zero.Type(ctx).ValueFromTerraform(ctx, raw)
 		if err != nil {
 			return err
@@ -257,7 +272,10 @@ func decodeValue(ctx context.Context, raw tftypes.Value, kind valueKind, field r
 	case field.Kind() == reflect.Struct:
 		return decodeObject(ctx, raw, field)
 	case field.Kind() == reflect.Slice:
-		if !raw.IsKnown() || raw.IsNull() {
+		if !raw.IsKnown() {
+			return fmt.Errorf("an unknown list cannot go into %s", field.Type())
+		}
+		if raw.IsNull() {
 			field.SetZero()
 			return nil
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -163,6 +164,20 @@ func TestModelCodecRejectsMismatchedModels(t *testing.T) {
 		if !diags.HasError() || !strings.Contains(diags[0].Detail(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, diags, tc.want)
 		}
+	}
+	var nilModel *backupSharingDataSourceModel
+	if diags := setState(ctx, &state, nilModel); !diags.HasError() {
+		t.Error("setState of a nil model: no error")
+	}
+	if diags := setState(ctx, &state, []string{}); !diags.HasError() {
+		t.Error("setState of a slice: no error")
+	}
+	var interfaceField struct {
+		ID attr.Value `tfsdk:"id"`
+	}
+	nullConfig := tfsdk.Config{Schema: state.Schema, Raw: tftypes.NewValue(state.Schema.Type().TerraformType(ctx), nil)}
+	if diags := getConfig(ctx, nullConfig, &interfaceField); !diags.HasError() || !strings.Contains(diags[0].Detail(), "is an interface") {
+		t.Errorf("getConfig into an interface-typed field: %v", diags)
 	}
 	var notAStruct string
 	if diags := getConfig(ctx, tfsdk.Config{Schema: state.Schema, Raw: tftypes.NewValue(tftypes.String, "x")}, &notAStruct); !diags.HasError() {

@@ -220,6 +220,9 @@ func (p *vbsProvider) ConfigValidators(_ context.Context) []provider.ConfigValid
 }
 
 func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	p.mu.Lock()
+	p.configured = nil
+	p.mu.Unlock()
 	var config providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
