@@ -123,13 +123,19 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 		addListError(&resp.Diagnostics, conn, opts, err)
 		return
 	}
-	model.IDs = make([]string, len(shares))
-	model.Sharings = make([]sharingItemModel, len(shares))
-	for i := range shares {
-		model.IDs[i] = shares[i].ID
-		model.Sharings[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
-	}
+	model.IDs, model.Sharings = flattenSharings(shares)
 	resp.Diagnostics.Append(setState(ctx, &resp.State, &model)...)
+}
+
+// flattenSharings maps a listing to `ids` and `sharings`, in the API's order.
+func flattenSharings(shares []sharing.Share) ([]string, []sharingItemModel) {
+	ids := make([]string, len(shares))
+	items := make([]sharingItemModel, len(shares))
+	for i := range shares {
+		ids[i] = shares[i].ID
+		items[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
+	}
+	return ids, items
 }
 
 // listPageConcurrency is how many pages of one listing are fetched at once

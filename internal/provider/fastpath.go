@@ -188,14 +188,17 @@ func (s *fastDataSourceServer) ValidateDataResourceConfig(ctx context.Context, r
 	if diags.HasError() {
 		return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: protoDiagnostics(diags)}, nil
 	}
-	if fast.breaksAttributeRules(config.Raw) {
+	// The configuration is a known object (Terraform validates nothing
+	// else), read once for the rules below and the validators.
+	var attrs map[string]tftypes.Value
+	if err := config.Raw.As(&attrs); err != nil || fast.breaksAttributeRules(attrs) {
 		return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
 	}
 	ctx, done := s.stoppable(ctx)
 	defer done()
 	ds := fast.configure(ctx, s.provider.dataSourceData(), &diags)
 	if !diags.HasError() {
-		diags.Append(fast.validate(ctx, ds, config)...)
+		diags.Append(fast.validate(ctx, ds, config, attrs)...)
 	}
 	return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: protoDiagnostics(diags)}, nil
 }
@@ -268,11 +271,7 @@ func (s *fastDataSourceServer) stoppable(ctx context.Context) (context.Context, 
 
 // breaksAttributeRules says whether the configuration sets a read-only
 // attribute or leaves a required one null.
-func (f *fastDataSource) breaksAttributeRules(raw tftypes.Value) bool {
-	var attrs map[string]tftypes.Value
-	if err := raw.As(&attrs); err != nil {
-		return true
-	}
+func (f *fastDataSource) breaksAttributeRules(attrs map[string]tftypes.Value) bool {
 	for _, name := range f.readOnly {
 		if !attrs[name].IsNull() {
 			return true
@@ -317,7 +316,7 @@ func (f *fastDataSource) configure(ctx context.Context, providerData any, diags 
 
 // validate runs what the framework runs at validate time, in its order:
 // config validators, ValidateConfig, then the attribute validators.
-func (f *fastDataSource) validate(ctx context.Context, ds datasource.DataSource, config tfsdk.Config) diag.Diagnostics {
+func (f *fastDataSource) validate(ctx context.Context, ds datasource.DataSource, config tfsdk.Config, attrs map[string]tftypes.Value) diag.Diagnostics {
 	var diags diag.Diagnostics
 	req := datasource.ValidateConfigRequest{Config: config}
 	if withValidators, ok := ds.(datasource.DataSourceWithConfigValidators); ok {
@@ -331,14 +330,6 @@ func (f *fastDataSource) validate(ctx context.Context, ds datasource.DataSource,
 		var resp datasource.ValidateConfigResponse
 		withValidate.ValidateConfig(ctx, req, &resp)
 		diags.Append(resp.Diagnostics...)
-	}
-	if len(f.validators) == 0 {
-		return diags
-	}
-	var attrs map[string]tftypes.Value
-	if err := config.Raw.As(&attrs); err != nil {
-		diags.AddError("Unable to Convert Configuration", err.Error())
-		return diags
 	}
 	for _, av := range f.validators {
 		raw, ok := attrs[av.name]

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -42,7 +41,7 @@ func TestFastPathCoversTheDataSources(t *testing.T) {
 // TestFastSchemaRefusesWhatItCannotServe: every schema feature the
 // framework's walks act on sends the data source back to the framework.
 func TestFastSchemaRefusesWhatItCannotServe(t *testing.T) {
-	sch := sharingSchema()
+	sch := schemaOf(NewBackupSharingDataSource())
 	if _, ok := fastSchema(sch); !ok {
 		t.Fatal("vbs_backup_sharing's own schema refused")
 	}
@@ -57,18 +56,12 @@ func TestFastSchemaRefusesWhatItCannotServe(t *testing.T) {
 		"block":                 func() { sch.Blocks = map[string]schema.Block{"b": schema.ListNestedBlock{}} },
 		"deprecated datasource": func() { sch.DeprecationMessage = "gone" },
 	} {
-		sch = sharingSchema()
+		sch = schemaOf(NewBackupSharingDataSource())
 		change()
 		if _, ok := fastSchema(sch); ok {
 			t.Errorf("%s: fastSchema accepted it", name)
 		}
 	}
-}
-
-func sharingSchema() schema.Schema {
-	var resp datasource.SchemaResponse
-	NewBackupSharingDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &resp)
-	return resp.Schema
 }
 
 type customStringType struct{ basetypes.StringType }

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -14,14 +16,34 @@ import (
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
 
-func dataSourceSchema(t *testing.T, ds datasource.DataSource) tfsdk.State {
-	t.Helper()
+// schemaOf is a data source's schema.
+func schemaOf(ds datasource.DataSource) schema.Schema {
 	var resp datasource.SchemaResponse
 	ds.Schema(context.Background(), datasource.SchemaRequest{}, &resp)
-	if resp.Diagnostics.HasError() {
-		t.Fatal(resp.Diagnostics)
+	return resp.Schema
+}
+
+// dataSourceSchema is an empty state of a data source's schema.
+func dataSourceSchema(t *testing.T, ds datasource.DataSource) tfsdk.State {
+	t.Helper()
+	return tfsdk.State{Schema: schemaOf(ds)}
+}
+
+// checkSetStateMatches sets model with the framework's State.Set and with
+// setState and requires the same value.
+func checkSetStateMatches(t *testing.T, ds func() datasource.DataSource, model any, label string) {
+	t.Helper()
+	ctx := context.Background()
+	want, got := dataSourceSchema(t, ds()), dataSourceSchema(t, ds())
+	if diags := want.Set(ctx, model); diags.HasError() {
+		t.Fatal(diags)
 	}
-	return tfsdk.State{Schema: resp.Schema}
+	if diags := setState(ctx, &got, model); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if !got.Raw.Equal(want.Raw) {
+		t.Errorf("%s: setState wrote\n%s\nState.Set wrote\n%s", label, got.Raw, want.Raw)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -46,44 +68,20 @@ func codecShares() []sharing.Share {
 // TestSetStateWritesWhatStateSetWrites holds the codec to the framework's
 // own State.Set, value for value, null for null.
 func TestSetStateWritesWhatStateSetWrites(t *testing.T) {
-	ctx := context.Background()
 	for i, share := range codecShares() {
 		model := backupSharingDataSourceModel{
 			ID: types.StringValue(share.ID), ShareToMe: types.BoolNull(), backupSharingAttributes: flattenBackupSharing(&share),
 		}
-		want, got := dataSourceSchema(t, NewBackupSharingDataSource()), dataSourceSchema(t, NewBackupSharingDataSource())
-		if diags := want.Set(ctx, &model); diags.HasError() {
-			t.Fatal(diags)
-		}
-		if diags := setState(ctx, &got, &model); diags.HasError() {
-			t.Fatal(diags)
-		}
-		if !got.Raw.Equal(want.Raw) {
-			t.Errorf("share %d: setState wrote\n%s\nState.Set wrote\n%s", i, got.Raw, want.Raw)
-		}
+		checkSetStateMatches(t, NewBackupSharingDataSource, &model, fmt.Sprintf("share %d", i))
 	}
 
 	shares := codecShares()
 	for _, n := range []int{-1, 0, len(shares)} {
 		model := backupSharingsDataSourceModel{ShareToMe: types.BoolValue(true), Name: types.StringValue("db")}
 		if n >= 0 {
-			model.IDs = make([]string, n)
-			model.Sharings = make([]sharingItemModel, n)
-			for i := range n {
-				model.IDs[i] = shares[i].ID
-				model.Sharings[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
-			}
+			model.IDs, model.Sharings = flattenSharings(shares[:n])
 		}
-		want, got := dataSourceSchema(t, NewBackupSharingsDataSource()), dataSourceSchema(t, NewBackupSharingsDataSource())
-		if diags := want.Set(ctx, &model); diags.HasError() {
-			t.Fatal(diags)
-		}
-		if diags := setState(ctx, &got, &model); diags.HasError() {
-			t.Fatal(diags)
-		}
-		if !got.Raw.Equal(want.Raw) {
-			t.Errorf("list of %d: setState wrote\n%s\nState.Set wrote\n%s", n, got.Raw, want.Raw)
-		}
+		checkSetStateMatches(t, NewBackupSharingsDataSource, &model, fmt.Sprintf("list of %d", n))
 	}
 }
 
@@ -91,8 +89,8 @@ func TestSetStateWritesWhatStateSetWrites(t *testing.T) {
 // null, unknown and set values.
 func TestGetConfigReadsWhatConfigGetReads(t *testing.T) {
 	ctx := context.Background()
-	schema := dataSourceSchema(t, NewBackupSharingDataSource()).Schema
-	objType, _ := schema.Type().TerraformType(ctx).(tftypes.Object)
+	sch := schemaOf(NewBackupSharingDataSource())
+	objType, _ := sch.Type().TerraformType(ctx).(tftypes.Object)
 	attrs := map[string]tftypes.Value{}
 	for name, typ := range objType.AttributeTypes {
 		attrs[name] = tftypes.NewValue(typ, nil)
@@ -101,7 +99,7 @@ func TestGetConfigReadsWhatConfigGetReads(t *testing.T) {
 	attrs["to_project_id"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	attrs["share_to_me"] = tftypes.NewValue(tftypes.Bool, false)
 	attrs["backup_size"] = tftypes.NewValue(tftypes.Number, 40)
-	config := tfsdk.Config{Schema: schema, Raw: tftypes.NewValue(objType, attrs)}
+	config := tfsdk.Config{Schema: sch, Raw: tftypes.NewValue(objType, attrs)}
 
 	var want, got backupSharingDataSourceModel
 	if diags := config.Get(ctx, &want); diags.HasError() {
@@ -117,7 +115,7 @@ func TestGetConfigReadsWhatConfigGetReads(t *testing.T) {
 		t.Errorf("unexpected values: %+v", got)
 	}
 
-	listSchema := dataSourceSchema(t, NewBackupSharingsDataSource()).Schema
+	listSchema := schemaOf(NewBackupSharingsDataSource())
 	listType, _ := listSchema.Type().TerraformType(ctx).(tftypes.Object)
 	listAttrs := map[string]tftypes.Value{}
 	for name, typ := range listType.AttributeTypes {
