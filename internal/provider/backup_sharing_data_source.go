@@ -90,40 +90,37 @@ func (d *backupSharingDataSource) Schema(_ context.Context, _ datasource.SchemaR
 }
 
 // ValidateConfig makes the two ways of finding a sharing exclusive at
-// validate time: an ID, or a backup with optional narrowing filters. It is
-// written out rather than built from datasourcevalidator's ExactlyOneOf and
-// Conflicting, which resolve their path expressions against the whole schema
-// on every call: in a plan of 1000 data sources that was about a sixth of
-// the provider's CPU (BENCHMARKS.md). The messages follow theirs. It reads
-// the five attributes through getConfig, for the same reason.
+// validate time: an ID, or a backup with optional narrowing filters. One
+// method says it in the user's terms, where the generic validators would
+// need four declarations and list attribute paths.
 func (d *backupSharingDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var config struct {
-		ID            types.String `tfsdk:"id"`
-		BackupID      types.String `tfsdk:"backup_id"`
-		ToProjectID   types.String `tfsdk:"to_project_id"`
-		FromProjectID types.String `tfsdk:"from_project_id"`
-		ShareToMe     types.Bool   `tfsdk:"share_to_me"`
+	var id, backupID, toProjectID, fromProjectID types.String
+	var shareToMe types.Bool
+	for name, target := range map[string]any{
+		"id": &id, "backup_id": &backupID, "to_project_id": &toProjectID, "from_project_id": &fromProjectID, "share_to_me": &shareToMe,
+	} {
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), target)...)
 	}
-	resp.Diagnostics.Append(getConfig(ctx, req.Config, &config)...)
-	id, backupID, toProjectID, fromProjectID, shareToMe := config.ID, config.BackupID, config.ToProjectID, config.FromProjectID, config.ShareToMe
 	if resp.Diagnostics.HasError() || id.IsUnknown() || backupID.IsUnknown() {
 		return
 	}
 	switch {
 	case !id.IsNull() && !backupID.IsNull():
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Attribute Combination",
-			"These attributes cannot be configured together: [id,backup_id]. Set id to read a sharing by its ID, "+
-				"or backup_id (with optional to_project_id, from_project_id, share_to_me) to look it up by backup.")
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Both id and backup_id are set",
+			"Set id to read a sharing by its ID, or backup_id (with optional to_project_id, from_project_id and "+
+				"share_to_me) to look it up by backup; not both.")
 	case id.IsNull() && backupID.IsNull():
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Missing Attribute Configuration",
-			"Exactly one of these attributes must be configured: [id,backup_id].")
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Neither id nor backup_id is set",
+			"Set id to the sharing's ID, or backup_id to look the sharing up by its backup.")
 	case !id.IsNull():
-		for name, set := range map[string]bool{
-			"to_project_id": !toProjectID.IsNull(), "from_project_id": !fromProjectID.IsNull(), "share_to_me": !shareToMe.IsNull(),
-		} {
-			if set {
-				resp.Diagnostics.AddAttributeError(path.Root(name), "Invalid Attribute Combination",
-					fmt.Sprintf("These attributes cannot be configured together: [id,%s]. %s only narrows a lookup by backup_id.", name, name))
+		for _, filter := range []struct {
+			name string
+			set  bool
+		}{{"to_project_id", !toProjectID.IsNull()}, {"from_project_id", !fromProjectID.IsNull()}, {"share_to_me", !shareToMe.IsNull()}} {
+			if name := filter.name; filter.set {
+				resp.Diagnostics.AddAttributeError(path.Root(name), name+" is set together with id",
+					fmt.Sprintf("%s only narrows a lookup by backup_id; a read by id takes no filters. Remove %s, or look "+
+						"the sharing up by backup_id instead of id.", name, name))
 			}
 		}
 	}
@@ -135,7 +132,7 @@ func (d *backupSharingDataSource) Configure(_ context.Context, req datasource.Co
 
 func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var model backupSharingDataSourceModel
-	resp.Diagnostics.Append(getConfig(ctx, req.Config, &model)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -155,13 +152,13 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	}
 	model.ID = types.StringValue(share.ID)
 	model.backupSharingAttributes = flattenBackupSharing(share)
-	resp.Diagnostics.Append(setState(ctx, &resp.State, &model)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
 // readSharing gets one sharing by ID, shared with every other read of the
 // same ID in this Terraform command.
 func readSharing(ctx context.Context, c *client.Client, conn *client.Connection, id string, diags *diagnostics) *sharing.Share {
-	share, err := client.Shared(c, "sharing:"+id, func() (*sharing.Share, error) {
+	share, err := client.Shared(ctx, c, "sharing:"+id, func(ctx context.Context) (*sharing.Share, error) {
 		return sharing.Get(ctx, conn.VBS, id).Extract()
 	})
 	if err != nil {

@@ -98,7 +98,7 @@ func (d *backupSharingsDataSource) Configure(_ context.Context, req datasource.C
 
 func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var model backupSharingsDataSourceModel
-	resp.Diagnostics.Append(getConfig(ctx, req.Config, &model)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -124,7 +124,7 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	model.IDs, model.Sharings = flattenSharings(shares)
-	resp.Diagnostics.Append(setState(ctx, &resp.State, &model)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
 // flattenSharings maps a listing to `ids` and `sharings`, in the API's order.
@@ -149,7 +149,7 @@ func listSharings(ctx context.Context, c *client.Client, conn *client.Connection
 	if err != nil {
 		return nil, err
 	}
-	return client.Shared(c, "list:"+query, func() ([]sharing.Share, error) {
+	return client.Shared(ctx, c, "list:"+query, func(ctx context.Context) ([]sharing.Share, error) {
 		return sharing.ListAllConcurrently(ctx, conn.VBS, opts, listPageConcurrency)
 	})
 }

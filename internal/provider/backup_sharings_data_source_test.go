@@ -179,9 +179,9 @@ func TestAccBackupSharingDataSource_lookup(t *testing.T) {
 // id and the lookup arguments exclude each other, at plan time.
 func TestAccBackupSharingDataSource_lookupConflicts(t *testing.T) {
 	for name, tc := range map[string]struct{ args, want string }{
-		"id and backup_id":     {fmt.Sprintf("id = %q\nbackup_id = %q", testSharingID, testBackupID), `(?s)Invalid\s+Attribute\s+Combination.*id.*backup_id`},
-		"id and to_project_id": {fmt.Sprintf("id = %q\nto_project_id = %q", testSharingID, testToProjectID), `(?s)Invalid\s+Attribute\s+Combination.*id.*to_project_id`},
-		"neither":              {fmt.Sprintf("to_project_id = %q", testToProjectID), `(?s)Missing\s+Attribute\s+Configuration.*Exactly\s+one\s+of.*\[id,backup_id\]`},
+		"id and backup_id":     {fmt.Sprintf("id = %q\nbackup_id = %q", testSharingID, testBackupID), `(?s)Both\s+id\s+and\s+backup_id\s+are\s+set.*not\s+both`},
+		"id and to_project_id": {fmt.Sprintf("id = %q\nto_project_id = %q", testSharingID, testToProjectID), `(?s)to_project_id\s+is\s+set\s+together\s+with\s+id.*only\s+narrows\s+a\s+lookup\s+by\s+backup_id`},
+		"neither":              {fmt.Sprintf("to_project_id = %q", testToProjectID), `(?s)Neither\s+id\s+nor\s+backup_id\s+is\s+set`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{

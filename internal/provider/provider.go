@@ -6,7 +6,6 @@ package provider
 import (
 	"context"
 	"regexp"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -37,17 +36,6 @@ func New(version string) func() provider.Provider {
 
 type vbsProvider struct {
 	version string
-
-	// configured is what Configure handed to data sources, kept for
-	// fastDataSourceServer, which calls data sources without the framework.
-	mu         sync.RWMutex
-	configured any
-}
-
-func (p *vbsProvider) dataSourceData() any {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.configured
 }
 
 // providerModel is the provider block as Terraform sends it.
@@ -220,9 +208,6 @@ func (p *vbsProvider) ConfigValidators(_ context.Context) []provider.ConfigValid
 }
 
 func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
-	p.mu.Lock()
-	p.configured = nil
-	p.mu.Unlock()
 	var config providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
@@ -242,9 +227,6 @@ func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	resp.DataSourceData = c
 	resp.ResourceData = c
-	p.mu.Lock()
-	p.configured = c
-	p.mu.Unlock()
 }
 
 func (p *vbsProvider) Resources(_ context.Context) []func() resource.Resource {

@@ -9,16 +9,12 @@ import (
 )
 
 // NewServer returns the protocol 6 server that Terraform talks to: the
-// framework's server for this provider, behind detachingServer, behind
-// fastDataSourceServer. main.go, the benchmark's profiling build and the
-// acceptance tests serve the same thing.
+// framework's server for this provider, behind detachingServer. main.go,
+// the benchmark's profiling build and the acceptance tests serve the same
+// thing.
 func NewServer(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		p := &vbsProvider{version: version}
-		return &fastDataSourceServer{
-			ProviderServer: detachingServer{providerserver.NewProtocol6(p)()},
-			provider:       p,
-		}
+		return detachingServer{providerserver.NewProtocol6(New(version)())()}
 	}
 }
 
@@ -56,26 +52,21 @@ func QuietLogs() {
 }
 
 // TuneGC lets the provider's heap grow to five times its live size between
-// collections instead of Go's default of twice, capped at gcMemoryLimit, and
-// does nothing when GOGC or GOMEMLIMIT is set.
+// collections instead of Go's default of twice, and does nothing when GOGC
+// or GOMEMLIMIT is set.
 //
 // The provider's live heap is small (10 to 20 MiB through a plan of 5000
 // reads), but every RPC allocates: the framework builds a fresh map of the
 // schema's attributes for each path it resolves. With the default the
 // collector took about a sixth of the provider's CPU; with this it takes a
-// quarter of that, for some 15 MiB more peak RSS (BENCHMARKS.md).
+// quarter of that, for some 15 MiB more peak RSS (BENCHMARKS.md). There is
+// no soft memory limit: a large listing's live heap can exceed any small
+// one, and under it the collector would run back to back.
 func TuneGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	debug.SetGCPercent(gcPercent)
-	debug.SetMemoryLimit(gcMemoryLimit)
 }
 
-const (
-	gcPercent = 400
-	// gcMemoryLimit is a soft cap: above it the collector runs as often as
-	// it must, whatever gcPercent says, so a listing of tens of thousands of
-	// sharings costs CPU rather than memory.
-	gcMemoryLimit = 128 << 20
-)
+const gcPercent = 400
