@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -18,12 +19,17 @@ func TestRedactHeaders(t *testing.T) {
 	nonCanonical := "x-security-token" // as a map built by hand might hold it
 	h[nonCanonical] = []string{"d"}
 	h.Set("Proxy-Authorization", "e")
+	h.Set("X-Sdk-Date", "20240301T101530Z")
+	h.Set("X-Project-Id", "p1")
+	h.Set("Www-Authenticate", `Keystone uri="https://iam/v3"`)
 
 	got := RedactHeaders(h)
-	if got.Get("Content-Type") != "application/json" {
-		t.Error("ordinary header changed")
+	for _, k := range []string{"Content-Type", "X-Project-Id", "Www-Authenticate"} {
+		if got.Get(k) != h.Get(k) {
+			t.Errorf("ordinary header %s changed to %q", k, got.Get(k))
+		}
 	}
-	for _, k := range []string{"X-Auth-Token", "Set-Cookie", "Proxy-Authorization"} {
+	for _, k := range []string{"X-Auth-Token", "Set-Cookie", "Proxy-Authorization", "X-Sdk-Date"} {
 		for _, v := range got.Values(k) {
 			if v != Redacted {
 				t.Errorf("%s = %q", k, v)
@@ -51,13 +57,21 @@ func TestRedactJSON(t *testing.T) {
 			`{"token":["REDACTED","REDACTED",{"x":"kept"}]}`},
 		{"objects under a secret key are walked, not replaced", `{"token":{"expires_at":"2030","user":{"id":"u1"}}}`,
 			`{"token":{"expires_at":"2030","user":{"id":"u1"}}}`},
-		{"numbers under a secret key", `{"password":12345}`, `{"password":"REDACTED"}`},
+		{"numbers and booleans under a secret key", `{"password":12345,"secret":true,"token":[false,0.5,null]}`,
+			`{"password":"REDACTED","secret":"REDACTED","token":["REDACTED","REDACTED",null]}`},
+		{"null under a secret key is kept", `{"password":null}`, `{"password":null}`},
+		{"separators and case do not matter", `{"Secret-Key":"a","ACCESS_KEY_ID":"b","privateKey":"c","Id_Token":"d"}`,
+			`{"Secret-Key":"REDACTED","ACCESS_KEY_ID":"REDACTED","privateKey":"REDACTED","Id_Token":"REDACTED"}`},
+		{"keys matched whole, not as substrings", `{"token_type":"Bearer","password_expires_at":"2030","access_level":"rw"}`,
+			`{"token_type":"Bearer","password_expires_at":"2030","access_level":"rw"}`},
 		{"keystone token auth", `{"auth":{"identity":{"methods":["token"],"token":{"id":"tok"}}}}`,
 			`{"auth":{"identity":{"methods":["token"],"token":{"id":"REDACTED"}}}}`},
 		{"id elsewhere is kept", `{"shared":{"id":"s1","backup":{"id":"b1"}},"token":{"id":"t1"}}`,
 			`{"shared":{"id":"s1","backup":{"id":"b1"}},"token":{"id":"t1"}}`},
-		{"all listed keys", `{"password":"1","secret":"2","secret_key":"3","secretkey":"4","access":"5","access_key":"6","security_token":"7","securitytoken":"8","signature":"9","token":"10"}`,
-			`{"password":"REDACTED","secret":"REDACTED","secret_key":"REDACTED","secretkey":"REDACTED","access":"REDACTED","access_key":"REDACTED","security_token":"REDACTED","securitytoken":"REDACTED","signature":"REDACTED","token":"REDACTED"}`},
+		{"all listed keys", `{"password":"1","secret":"2","secret_key":"3","secretkey":"4","access":"5","access_key":"6","security_token":"7","securitytoken":"8","signature":"9","token":"10",` +
+			`"passphrase":"11","passcode":"12","secret_access_key":"13","accesskey":"14","access_key_id":"15","access_token":"16","refresh_token":"17","id_token":"18","private_key":"19"}`,
+			`{"password":"REDACTED","secret":"REDACTED","secret_key":"REDACTED","secretkey":"REDACTED","access":"REDACTED","access_key":"REDACTED","security_token":"REDACTED","securitytoken":"REDACTED","signature":"REDACTED","token":"REDACTED",` +
+				`"passphrase":"REDACTED","passcode":"REDACTED","secret_access_key":"REDACTED","accesskey":"REDACTED","access_key_id":"REDACTED","access_token":"REDACTED","refresh_token":"REDACTED","id_token":"REDACTED","private_key":"REDACTED"}`},
 		{"no HTML escaping, unicode kept", `{"m":"<a&b> ü \u00e9"}`, `{"m":"<a&b> ü é"}`},
 		{"scalar document", `"just a string"`, `"just a string"`},
 		{"escaped key still matches", `{"pass\u0077ord":"x"}`, `{"password":"REDACTED"}`},
@@ -69,6 +83,73 @@ func TestRedactJSON(t *testing.T) {
 				t.Errorf("\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRedactJSONCount(t *testing.T) {
+	for in, want := range map[string]int{
+		`{"name":"n","token":{"id":"t"}}`:                           0,
+		`{"password":"REDACTED","secret":null}`:                     0,
+		`{"password":"p","secret":1,"token":[true,"REDACTED","t"]}`: 4,
+		`{"auth":{"identity":{"token":{"id":"tok"}}}}`:              1,
+	} {
+		out, n := RedactJSONCount([]byte(in))
+		if n != want {
+			t.Errorf("RedactJSONCount(%s) hid %d, want %d: %s", in, n, want, out)
+		}
+		if n == 0 && !bytes.Equal(out, []byte(in)) {
+			t.Errorf("RedactJSONCount(%s) hid nothing but returned %s", in, out)
+		}
+	}
+	if out, n := RedactJSONCount([]byte(`{"password":`)); out != nil || n != 0 {
+		t.Errorf("invalid JSON: %q, %d", out, n)
+	}
+}
+
+func TestSecretNames(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		header, query bool
+	}{
+		{"Authorization", true, true},
+		{"Proxy-Authorization", true, true},
+		{"Cookie", true, false},
+		{"Set-Cookie", true, false},
+		{"X-Sdk-Date", true, false},
+		{"X-Auth-Token", true, true},
+		{"X-Subject-Token", true, true},
+		{"X-Security-Token", true, true},
+		{"X-Amz-Signature", true, true},
+		{"X-Amz-Credential", true, true},
+		{"X-Amz-Date", false, true},
+		{"X-Auth-Key", true, true},
+		{"X-Api-Key", true, true},
+		{"x_api_key", true, true},
+		{"X-Client-Secret", true, true},
+		{"X-Private-Key", true, true},
+		{"passphrase", true, true},
+		{"access", false, true},
+		{"session_id", false, true},
+		{"code", false, true},
+		{"sig", false, true},
+		{"AK", false, true},
+		{"Www-Authenticate", false, true},
+		{"X-Auth-User", false, true},
+		{"Content-Type", false, false},
+		{"X-Project-Id", false, false},
+		{"X-Openstack-Request-Id", false, false},
+		{"Date", false, false},
+		{"limit", false, false},
+		{"marker", false, false},
+		{"backup_id", false, false},
+		{"share_to_me", false, false},
+	} {
+		if got := IsSecretHeader(tc.name); got != tc.header {
+			t.Errorf("IsSecretHeader(%q) = %v", tc.name, got)
+		}
+		if got := IsSecretQueryParam(tc.name); got != tc.query {
+			t.Errorf("IsSecretQueryParam(%q) = %v", tc.name, got)
+		}
 	}
 }
 
@@ -91,6 +172,9 @@ func TestRedactURL(t *testing.T) {
 		"https://h/x?token":                                    "https://h/x?token",
 		"https://user:pw@h/x":                                  "https://user:REDACTED@h/x",
 		"https://user@h/x":                                     "https://user@h/x",
+		"https://h/x?X-Amz-Date=d&X-Amz-Expires=60&limit=1":    "https://h/x?X-Amz-Date=REDACTED&X-Amz-Expires=REDACTED&limit=1",
+		"https://h/x?a=1;token=t&b=2;c=3":                      "https://h/x?a=1;token=REDACTED&b=2;c=3",
+		"https://h/x?passphrase=p&access=a&share_to_me=true&":  "https://h/x?passphrase=REDACTED&access=REDACTED&share_to_me=true&",
 	} {
 		u, err := url.Parse(in)
 		if err != nil {
@@ -109,14 +193,16 @@ func TestRedactURL(t *testing.T) {
 }
 
 // FuzzRedactJSON must never panic; what it returns must be valid JSON (or
-// nil), idempotent, and hold no scalar under a secret key other than
-// "REDACTED". The seeds put a distinctive secret under each secret key.
+// nil), idempotent (hiding nothing the second time), and hold no scalar but
+// null under a secret key other than "REDACTED". The seeds put a distinctive
+// secret under each secret key.
 func FuzzRedactJSON(f *testing.F) {
 	const secret = "fuzz-SECRET-value"
 	for k := range secretJSONKeys {
 		f.Add([]byte(`{"outer":{"` + k + `":"` + secret + `"}}`))
-		f.Add([]byte(`[{"` + strings.ToUpper(k) + `":["` + secret + `",7]}]`))
+		f.Add([]byte(`[{"` + strings.ToUpper(k) + `":["` + secret + `",7,true]}]`))
 	}
+	f.Add([]byte(`{"Secret-Access_Key":"` + secret + `"}`))
 	f.Add([]byte(`{"auth":{"identity":{"token":{"id":"` + secret + `"}}}}`))
 	f.Add([]byte(`{"a":"\u00e9\ud83d\ude00","b":[1,-2.5e-3,true,false,null],"c":{}}`))
 	f.Add([]byte(`"` + secret + `"`))
@@ -124,7 +210,10 @@ func FuzzRedactJSON(f *testing.F) {
 	f.Add([]byte{0xff, 0xfe})
 
 	f.Fuzz(func(t *testing.T, in []byte) {
-		out := RedactJSON(in)
+		out, hidden := RedactJSONCount(in)
+		if !bytes.Equal(out, RedactJSON(in)) {
+			t.Fatalf("RedactJSON and RedactJSONCount differ for %q", in)
+		}
 		if out == nil {
 			if json.Valid(in) {
 				t.Fatalf("valid JSON rejected: %q", in)
@@ -134,17 +223,26 @@ func FuzzRedactJSON(f *testing.F) {
 		if !json.Valid(out) {
 			t.Fatalf("invalid output %q for %q", out, in)
 		}
-		if again := RedactJSON(out); !bytes.Equal(again, out) {
-			t.Fatalf("not idempotent: %q then %q", out, again)
+		if again, n := RedactJSONCount(out); !bytes.Equal(again, out) || n != 0 {
+			t.Fatalf("not idempotent: %q then %q (%d hidden)", out, again, n)
 		}
-		dec := json.NewDecoder(bytes.NewReader(out))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("decoding output: %v", err)
+		v := decodeForFuzz(t, out)
+		if hidden == 0 && !reflect.DeepEqual(v, decodeForFuzz(t, in)) {
+			t.Fatalf("nothing hidden, yet %q became %q", in, out)
 		}
 		checkRedacted(t, v, nil, false)
 	})
+}
+
+func decodeForFuzz(t *testing.T, b []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decoding %q: %v", b, err)
+	}
+	return v
 }
 
 // checkRedacted walks a decoded document. Duplicate keys collapse when
@@ -156,7 +254,7 @@ func checkRedacted(t *testing.T, v any, path []string, secret bool) {
 	case map[string]any:
 		for k, child := range x {
 			p := append(path[:len(path):len(path)], k)
-			checkRedacted(t, child, p, isSecretKey(k) || isSecretPath(p))
+			checkRedacted(t, child, p, isSecretJSONKey(k) || isSecretJSONPath(p))
 		}
 	case []any:
 		for _, child := range x {
@@ -166,9 +264,9 @@ func checkRedacted(t *testing.T, v any, path []string, secret bool) {
 		if secret && x != Redacted {
 			t.Fatalf("value %q under %v not redacted", x, path)
 		}
-	case json.Number:
+	case json.Number, bool:
 		if secret {
-			t.Fatalf("number %s under %v not redacted", x, path)
+			t.Fatalf("%v under %v not redacted", x, path)
 		}
 	}
 }
