@@ -3,7 +3,8 @@
 terraform {
   required_providers {
     vbs = {
-      source = "vbs-tf/vbs"
+      source  = "vbs-tf/vbs"
+      version = "~> 0.1"
     }
   }
 }

@@ -1,3 +1,13 @@
+# Without required_providers Terraform would look for hashicorp/vbs.
+terraform {
+  required_providers {
+    vbs = {
+      source  = "vbs-tf/vbs"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # Every setting can come from the OS_* environment variables that OpenStack
 # and Open Telekom Cloud tools already use; an empty block is enough then.
 provider "vbs" {}

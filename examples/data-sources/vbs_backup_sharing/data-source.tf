@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    vbs = {
+      source  = "vbs-tf/vbs"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # Project A shared its nightly database backup with project B and handed over
 # the sharing's ID. Project B, configured here, reads the sharing to learn
 # which backup it may restore from.

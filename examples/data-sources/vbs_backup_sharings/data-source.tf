@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    vbs = {
+      source  = "vbs-tf/vbs"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # In the receiving project: everything other projects shared with us.
 data "vbs_backup_sharings" "received" {
   share_to_me = true

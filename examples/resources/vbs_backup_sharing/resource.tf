@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    vbs = {
+      source  = "vbs-tf/vbs"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # Project A shares its nightly database backup with each project that may
 # restore from it. One resource is one sharing, so adding or removing a
 # project shares or cancels just that one.
