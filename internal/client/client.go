@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
@@ -86,9 +85,9 @@ type Client struct {
 	// transport is the pooled base transport, kept to close idle connections.
 	transport *http.Transport
 
-	mu   sync.Mutex
-	conn *Connection
-	err  error
+	// tokens keeps every attempt of a request on the newest token; nil
+	// with AK/SK, which signs instead.
+	tokens *tokenTransport
 
 	shared sharedReads
 }
@@ -112,8 +111,12 @@ func New(s Settings) (*Client, error) {
 	// Logging sees every attempt; signing happens per attempt, so each one
 	// carries a fresh X-Sdk-Date; retries wrap both.
 	rt := transport.NewLogging(base)
+	var tokens *tokenTransport
 	if s.AccessKey != "" {
 		rt = aksk.NewTransport(rt, aksk.Credentials{AccessKey: s.AccessKey, SecretKey: s.SecretKey, SecurityToken: s.SecurityToken}, s.ProjectID, nil)
+	} else {
+		tokens = &tokenTransport{base: rt}
+		rt = tokens
 	}
 	retry := transport.RetryOptions{MaxRetries: s.MaxRetries}
 	switch {
@@ -123,33 +126,19 @@ func New(s Settings) (*Client, error) {
 		retry.MaxRetries = -1 // off
 	}
 	rt = transport.NewRetry(rt, retry)
-	return &Client{settings: s, httpClient: http.Client{Transport: rt}, transport: base}, nil
+	return &Client{settings: s, httpClient: http.Client{Transport: rt}, transport: base, tokens: tokens}, nil
 }
 
 // Settings returns the settings the client was built with.
 func (c *Client) Settings() Settings { return c.settings }
 
 // Connect returns the authenticated connection, authenticating on first use.
-// Concurrent first callers wait for one authentication; a failure is kept
-// and returned to every later caller, so a bad password costs one request,
-// not one per data source.
+// Concurrent first callers share one authentication, each waiting on its own
+// context (Shared); a failure is kept and returned to every later caller, so
+// a bad password costs one request, not one per data source. A login that
+// every caller gave up on is not kept: the next caller tries again.
 func (c *Client) Connect(ctx context.Context) (*Connection, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conn != nil || c.err != nil {
-		return c.conn, c.err
-	}
-	conn, err := c.authenticate(ctx)
-	if err != nil {
-		// A cancelled caller says nothing about the credentials: let the next
-		// caller try again.
-		if ctx.Err() == nil {
-			c.err = err
-		}
-		return nil, err
-	}
-	c.conn = conn
-	return conn, nil
+	return Shared(ctx, c, "connect", c.authenticate)
 }
 
 func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
@@ -157,7 +146,7 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 	if s.AccessKey != "" {
 		return c.signedConnection(ctx)
 	}
-	identityURL, err := identityV3URL(s.AuthURL)
+	identityURL, err := IdentityURL(s.AuthURL)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +185,10 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 		return nil, &AuthError{AuthURL: identityURL, Credentials: s.CredentialKind(), Err: vbs.NewAPIError(err)}
 	}
 
+	if c.tokens != nil {
+		c.tokens.provider.Store(pc)
+	}
+
 	result, ok := pc.GetAuthResult().(tokens.CreateResult)
 	if !ok {
 		return nil, fmt.Errorf("keystone at %s returned an unexpected authentication result", identityURL)
@@ -224,7 +217,7 @@ func (c *Client) signedConnection(ctx context.Context) (*Connection, error) {
 	}
 	var catalog *tokens.ServiceCatalog
 	if s.Endpoints["vbs"] == "" {
-		identityURL, err := identityV3URL(s.AuthURL)
+		identityURL, err := IdentityURL(s.AuthURL)
 		if err != nil {
 			return nil, err
 		}
@@ -271,26 +264,38 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// identityV3URL accepts the forms users write (with or without /v3, with or
-// without a trailing slash) and returns the Keystone v3 URL. Only v3 exists
-// on the clouds this provider serves, so a v2.0 URL is refused here rather
-// than failing later with a confusing 404.
-func identityV3URL(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("auth_url %q is not an http(s) URL such as https://iam.eu-de.otc.t-systems.com/v3", raw)
+// IdentityURL checks auth_url and returns the Keystone v3 URL it names,
+// ending in a slash. The accepted forms are a URL whose path ends in /v3
+// (https://iam.eu-de.otc.t-systems.com/v3, https://cloud.example/identity/v3,
+// with or without a trailing slash) and a bare origin
+// (https://iam.eu-de.otc.t-systems.com), to which /v3 is added as the
+// documentation says. Any other path is refused rather than rewritten: a
+// v2.0 URL, or a typo such as /v3x, would otherwise fail later with a
+// confusing 404.
+func IdentityURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return "", fmt.Errorf("%q is not an http:// or https:// URL with a host; %s", raw, identityURLForms)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q has a query or fragment, which a Keystone URL does not take; %s", raw, identityURLForms)
 	}
 	p := strings.TrimRight(u.Path, "/")
 	switch {
+	case p == "":
+		p = "/v3"
 	case strings.HasSuffix(p, "/v3"):
-	case strings.HasSuffix(p, "/v2.0"):
-		return "", fmt.Errorf("auth_url %q points at Keystone v2.0; this provider needs the v3 endpoint (…/v3)", raw)
+	case strings.HasSuffix(p, "/v2.0") || strings.HasSuffix(p, "/v2"):
+		return "", fmt.Errorf("%q points at Keystone v2, which this provider does not speak; %s", raw, identityURLForms)
 	default:
-		p += "/v3"
+		return "", fmt.Errorf("the path of %q is not a Keystone v3 path (it should end in /v3); %s", raw, identityURLForms)
 	}
-	u.Path = p + "/"
+	u.Path, u.RawPath = p+"/", ""
 	return u.String(), nil
 }
+
+const identityURLForms = "accepted forms: https://iam.eu-de.otc.t-systems.com/v3, https://<host>/<prefix>/v3, " +
+	"or a bare https://<host> (/v3 is added)"
 
 // ErrNoEndpoint is returned when neither the override nor the catalog yields
 // a VBS endpoint.

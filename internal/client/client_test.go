@@ -209,20 +209,34 @@ func TestVBSEndpointDiscovery(t *testing.T) {
 	}
 }
 
-func TestIdentityV3URL(t *testing.T) {
+func TestIdentityURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://iam.eu-de.otc.t-systems.com/v3":  "https://iam.eu-de.otc.t-systems.com/v3/",
-		"https://iam.eu-de.otc.t-systems.com/v3/": "https://iam.eu-de.otc.t-systems.com/v3/",
-		"https://iam.eu-de.otc.t-systems.com":     "https://iam.eu-de.otc.t-systems.com/v3/",
-		"https://cloud.example/identity/v3":       "https://cloud.example/identity/v3/",
+		"https://iam.eu-de.otc.t-systems.com/v3":   "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://iam.eu-de.otc.t-systems.com/v3/":  "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://iam.eu-de.otc.t-systems.com":      "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://iam.eu-de.otc.t-systems.com/":     "https://iam.eu-de.otc.t-systems.com/v3/",
+		"https://cloud.example/identity/v3":        "https://cloud.example/identity/v3/",
+		" http://127.0.0.1:5000/v3 ":               "http://127.0.0.1:5000/v3/",
+		"https://iam.eu-de.otc.t-systems.com/v3//": "https://iam.eu-de.otc.t-systems.com/v3/",
 	} {
-		if got, err := identityV3URL(in); err != nil || got != want {
-			t.Errorf("identityV3URL(%q) = %q, %v; want %q", in, got, err, want)
+		if got, err := IdentityURL(in); err != nil || got != want {
+			t.Errorf("IdentityURL(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"iam.example/v3", "ftp://iam.example/v3", "https://iam.example/v2.0"} {
-		if _, err := identityV3URL(bad); err == nil {
-			t.Errorf("identityV3URL(%q) accepted a bad URL", bad)
+	for bad, why := range map[string]string{
+		"iam.example/v3":            "not an http",
+		"ftp://iam.example/v3":      "not an http",
+		"https:///v3":               "not an http",
+		"https://iam.example/v2.0":  "Keystone v2",
+		"https://iam.example/v3x":   "not a Keystone v3 path",
+		"https://iam.example/v3/x":  "not a Keystone v3 path",
+		"https://iam.example/auth":  "not a Keystone v3 path",
+		"https://iam.example/v3?a":  "query",
+		"https://iam.example/v3#me": "fragment",
+	} {
+		_, err := IdentityURL(bad)
+		if err == nil || !strings.Contains(err.Error(), why) || !strings.Contains(err.Error(), "accepted forms") {
+			t.Errorf("IdentityURL(%q) = %v; want an error saying %q and the accepted forms", bad, err, why)
 		}
 	}
 }

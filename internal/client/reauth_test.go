@@ -85,3 +85,110 @@ func TestExpiredTokenReauthenticatesOnceForConcurrentReads(t *testing.T) {
 		t.Fatalf("User-Agent %q does not name the provider and Terraform versions", ua)
 	}
 }
+
+// revokingCloud issues numbered tokens that stay valid until the test
+// revokes them. The first read of "held" is held until the test releases
+// it and then answered 429 with Retry-After: 0, so the read's retry comes
+// after whatever the test did meanwhile.
+type revokingCloud struct {
+	server   *httptest.Server
+	logins   atomic.Int64
+	mu       sync.Mutex
+	valid    map[string]bool
+	held     chan struct{} // closed when the first read of "held" arrives
+	release  chan struct{}
+	heldOnce sync.Once
+}
+
+func newRevokingCloud(t *testing.T) *revokingCloud {
+	t.Helper()
+	c := &revokingCloud{valid: map[string]bool{}, held: make(chan struct{}), release: make(chan struct{})}
+	c.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost && r.URL.Path == "/v3/auth/tokens" {
+			token := fmt.Sprintf("token-%d", c.logins.Add(1))
+			c.mu.Lock()
+			c.valid[token] = true
+			c.mu.Unlock()
+			w.Header().Set("X-Subject-Token", token)
+			w.WriteHeader(http.StatusCreated)
+			_ = json.NewEncoder(w).Encode(map[string]any{"token": map[string]any{
+				"expires_at": "2099-01-01T00:00:00.000000Z",
+				"project":    map[string]any{"id": testProjectID, "name": "p", "domain": map[string]any{"id": "d"}},
+				"catalog":    []map[string]any{entry("vbsv2", c.server.URL+"/v2/"+testProjectID)},
+			}})
+			return
+		}
+		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		first := false
+		if id == "held" {
+			c.heldOnce.Do(func() { first = true })
+		}
+		if first {
+			close(c.held)
+			<-c.release
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error_code":"APIGW.0308","error_msg":"Too many requests.","request_id":"r429"}`))
+			return
+		}
+		c.mu.Lock()
+		ok := c.valid[r.Header.Get("X-Auth-Token")]
+		c.mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error_code":"APIGW.0307","error_msg":"The token must be updated.","request_id":"r401"}`))
+			return
+		}
+		_, _ = fmt.Fprintf(w, `{"shared":{"id":%q,"backup_id":"b","from_project_id":"f","to_project_id":"t"}}`, id)
+	}))
+	t.Cleanup(c.server.Close)
+	return c
+}
+
+func (c *revokingCloud) revoke(token string) {
+	c.mu.Lock()
+	delete(c.valid, token)
+	c.mu.Unlock()
+}
+
+// A read held back by a retry outlives the token it started with and then
+// the token another read renewed: its retry is sent with the newest token
+// and, when that is refused too, logs in once more instead of failing with
+// 401.
+func TestReadOutlivingTwoTokensLogsInOnceMore(t *testing.T) {
+	cloud := newRevokingCloud(t)
+	s := passwordSettings(cloud.server.URL + "/v3")
+	s.MaxRetries = -1 // the default budget
+	c, err := New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldRead := make(chan error, 1)
+	go func() {
+		_, err := sharing.Get(context.Background(), conn.VBS, "held").Extract()
+		heldRead <- err
+	}()
+	<-cloud.held
+
+	cloud.revoke("token-1")
+	if _, err := sharing.Get(context.Background(), conn.VBS, "other").Extract(); err != nil {
+		t.Fatalf("the read that renews the token: %v", err)
+	}
+	if n := cloud.logins.Load(); n != 2 {
+		t.Fatalf("%d logins after the token expired once, want 2", n)
+	}
+	cloud.revoke("token-2")
+	close(cloud.release)
+
+	if err := <-heldRead; err != nil {
+		t.Fatalf("the held read failed: %v", err)
+	}
+	if n := cloud.logins.Load(); n != 3 {
+		t.Errorf("%d logins, want 3: the first, the renewal, and one more for the held read", n)
+	}
+}

@@ -87,7 +87,7 @@ func TestAccAuth_akskBadSignatureRefused(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      testAccAKSKConfig(server, "sk-wrong"),
-			ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+authenticate.*AK/SK.*HTTP\s+401.*APIGW\.0301`),
+			ExpectError: regexp.MustCompile(`(?s)Keystone\s+refused\s+the\s+credentials.*AK/SK.*Check\s+the\s+credentials:\s+access_key.*HTTP\s+401.*APIGW\.0301`),
 		}},
 	})
 	if len(server.Unmatched()) == 0 {
@@ -137,7 +137,7 @@ func TestAccAuth_clientCertificate(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      testAccSharingConfig(server, testSharingID, "max_retries = 0"),
-			ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+authenticate\s+with\s+Keystone.*(certificate|tls|remote\s+error)`),
+			ExpectError: regexp.MustCompile(`(?s)TLS\s+verification\s+failed\s+for\s+Keystone.*certificate\s+required.*cert\s+and\s+key\s+\(OS_CERT,\s+OS_KEY\)`),
 		}},
 	})
 }

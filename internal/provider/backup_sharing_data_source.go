@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -32,8 +33,9 @@ type backupSharingDataSource struct {
 }
 
 type backupSharingDataSourceModel struct {
-	ID        types.String `tfsdk:"id"`
-	ShareToMe types.Bool   `tfsdk:"share_to_me"`
+	ID        types.String   `tfsdk:"id"`
+	ShareToMe types.Bool     `tfsdk:"share_to_me"`
+	Timeouts  timeouts.Value `tfsdk:"timeouts"`
 	backupSharingAttributes
 }
 
@@ -47,7 +49,7 @@ func (d *backupSharingDataSource) Metadata(_ context.Context, req datasource.Met
 	resp.TypeName = req.ProviderTypeName + "_backup_sharing"
 }
 
-func (d *backupSharingDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *backupSharingDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := backupSharingDataSourceAttributes()
 	attrs["id"] = schema.StringAttribute{
 		Optional: true,
@@ -80,6 +82,7 @@ func (d *backupSharingDataSource) Schema(_ context.Context, _ datasource.SchemaR
 		MarkdownDescription: "With `backup_id`: `true` looks among the sharings made to this provider's project (the usual case " +
 			"for the receiving project); `false` or unset looks among the sharings this project made.",
 	}
+	attrs["timeouts"] = dataSourceTimeouts(ctx)
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one backup sharing: a volume backup that one project shared with another. " +
 			"The receiving project uses it to learn the backup's ID and details before restoring from it. " +
@@ -136,16 +139,23 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	conn := connect(ctx, d.client, &resp.Diagnostics)
-	if conn == nil {
+	var what subject
+	if !model.ID.IsNull() {
+		what = sharingSubject("reading", model.ID.ValueString())
+	} else {
+		what = subject{doing: "looking up the sharing of backup " + model.BackupID.ValueString()}
+	}
+	op := begin(ctx, d.client, model.Timeouts.Read, defaultReadTimeout, "timeouts.read", what, &resp.Diagnostics)
+	if op == nil {
 		return
 	}
+	defer op.end()
 
 	var share *sharing.Share
 	if !model.ID.IsNull() {
-		share = readSharing(ctx, d.client, conn, model.ID.ValueString(), &resp.Diagnostics)
+		share = readSharing(op, d.client, model.ID.ValueString(), what)
 	} else {
-		share = lookupSharing(ctx, d.client, conn, model, &resp.Diagnostics)
+		share = lookupSharing(op, d.client, model)
 	}
 	if share == nil {
 		return
@@ -155,39 +165,62 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
+// sharingSubject is a sharing named by ID, for the diagnostics of doing
+// something to it.
+func sharingSubject(doing, id string) subject {
+	return subject{
+		doing: doing + " backup sharing " + id,
+		attr:  path.Root("id"),
+		notFound: func(projectID string) string {
+			return fmt.Sprintf("No backup sharing with ID %s is visible to project %s. Check that the ID is the sharing's ID "+
+				"(not the backup's) and that the backup was shared with this project.", id, projectID)
+		},
+	}
+}
+
 // readSharing gets one sharing by ID, shared with every other read of the
 // same ID in this Terraform command.
-func readSharing(ctx context.Context, c *client.Client, conn *client.Connection, id string, diags *diagnostics) *sharing.Share {
-	share, err := client.Shared(ctx, c, "sharing:"+id, func(ctx context.Context) (*sharing.Share, error) {
-		return sharing.Get(ctx, conn.VBS, id).Extract()
+func readSharing(op *operation, c *client.Client, id string, what subject) *sharing.Share {
+	share, err := client.Shared(op.ctx, c, "sharing:"+id, func(ctx context.Context) (*sharing.Share, error) {
+		return sharing.Get(ctx, op.conn.VBS, id).Extract()
 	})
 	if err != nil {
-		addSharingError(diags, path.Root("id"), "read", id, conn, err)
+		op.fail(what, err)
 		return nil
 	}
 	return share
 }
 
 // lookupSharing finds the one sharing of a backup that the filters leave.
-func lookupSharing(ctx context.Context, c *client.Client, conn *client.Connection, model backupSharingDataSourceModel, diags *diagnostics) *sharing.Share {
+// The filters are applied again to what the API lists: a server that
+// ignored one would otherwise make a wrong sharing look like the only match.
+func lookupSharing(op *operation, c *client.Client, model backupSharingDataSourceModel) *sharing.Share {
 	opts := sharing.ListOpts{
 		BackupID:      model.BackupID.ValueString(),
 		ToProjectID:   model.ToProjectID.ValueString(),
 		FromProjectID: model.FromProjectID.ValueString(),
 		ShareToMe:     model.ShareToMe.ValueBoolPointer(),
 	}
-	matches, err := listSharings(ctx, c, conn, opts)
+	listed, err := listSharings(op, c, opts, 0)
 	if err != nil {
-		addListError(diags, conn, opts, err)
+		op.fail(listSubject(opts), err)
 		return nil
 	}
+	var matches []sharing.Share
+	for _, s := range listed {
+		if s.BackupID == opts.BackupID && (opts.ToProjectID == "" || s.ToProjectID == opts.ToProjectID) &&
+			(opts.FromProjectID == "" || s.FromProjectID == opts.FromProjectID) {
+			matches = append(matches, s)
+		}
+	}
+	diags := op.diags
 	switch len(matches) {
 	case 1:
 		return &matches[0]
 	case 0:
 		diags.AddAttributeError(path.Root("backup_id"), "Backup sharing not found",
 			fmt.Sprintf("No sharing of backup %s %s is visible to project %s. %s",
-				opts.BackupID, describeFilters(opts), conn.ProjectID, shareToMeHint(opts)))
+				opts.BackupID, describeFilters(opts), op.conn.ProjectID, shareToMeHint(opts)))
 	default:
 		ids := make([]string, len(matches))
 		for i, m := range matches {
@@ -196,7 +229,7 @@ func lookupSharing(ctx context.Context, c *client.Client, conn *client.Connectio
 		diags.AddAttributeError(path.Root("backup_id"), "Several backup sharings match",
 			fmt.Sprintf("%d sharings of backup %s %s match in project %s:\n  %s\n\nNarrow the lookup with to_project_id "+
 				"(the receiving project) or from_project_id, or set id to one of the sharing IDs above.",
-				len(matches), opts.BackupID, describeFilters(opts), conn.ProjectID, strings.Join(ids, "\n  ")))
+				len(matches), opts.BackupID, describeFilters(opts), op.conn.ProjectID, strings.Join(ids, "\n  ")))
 	}
 	return nil
 }

@@ -179,7 +179,7 @@ func TestAccBackupSharingDataSource_apiError(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: testAccSharingConfig(server, testSharingID, "max_retries = 2"),
-			ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+read\s+backup\s+sharing\s+` + testSharingID +
+			ExpectError: regexp.MustCompile(`(?s)Reading\s+backup\s+sharing\s+` + testSharingID + `\s+failed.*project\s+` + testProjectID +
 				`.*HTTP\s+500.*VolumeBackup\.0103.*Failed\s+to\s+query\s+backup\s+details.*request\s+ID\s+req-`),
 		}},
 	})
@@ -196,8 +196,8 @@ func TestAccBackupSharingDataSource_forbidden(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: testAccSharingConfig(server, testSharingID),
-			ExpectError: regexp.MustCompile(`(?s)Not\s+authorized\s+to\s+read\s+backup\s+sharing.*password\s+credentials\s+for\s+a\s+user\s+name.*` +
-				`HTTP\s+403.*APIGW\.0302`),
+			ExpectError: regexp.MustCompile(`(?s)Reading\s+backup\s+sharing\s+` + testSharingID + `\s+was\s+forbidden.*lacks\s+VBS\s+permissions.*` +
+				`project_id.*HTTP\s+403.*APIGW\.0302`),
 		}},
 	})
 }

@@ -3,11 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -24,14 +22,6 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*backupSharingResource)(nil)
 	_ resource.ResourceWithImportState = (*backupSharingResource)(nil)
-)
-
-// Default timeouts: sharing is a metadata change, quick unless the API is
-// throttling.
-const (
-	defaultCreateTimeout = 5 * time.Minute
-	defaultReadTimeout   = 2 * time.Minute
-	defaultDeleteTimeout = 5 * time.Minute
 )
 
 // NewBackupSharingResource returns the vbs_backup_sharing resource.
@@ -73,7 +63,7 @@ func (r *backupSharingResource) Schema(ctx context.Context, _ resource.SchemaReq
 		Validators:    []validator.String{stringvalidator.LengthAtLeast(1), stringvalidator.NoneOf(" ")},
 		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 	}
-	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true})
+	attrs["timeouts"] = resourceTimeouts(ctx)
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Shares a volume backup of this provider's project with another project. The receiving project " +
 			"can then restore from the backup. Destroying the resource cancels the sharing; the backup itself is untouched.",
@@ -85,38 +75,23 @@ func (r *backupSharingResource) Configure(_ context.Context, req resource.Config
 	r.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
-// start bounds an operation by the timeout the user set for it (or its
-// default) and connects. The connection is nil when that failed; cancel is
-// always set.
-func (r *backupSharingResource) start(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics),
-	fallback time.Duration, diags *diagnostics,
-) (context.Context, context.CancelFunc, *client.Connection) {
-	d, timeoutDiags := timeout(ctx, fallback)
-	diags.Append(timeoutDiags...)
-	ctx, cancel := context.WithTimeout(ctx, d)
-	if diags.HasError() {
-		return ctx, cancel, nil
-	}
-	return ctx, cancel, connect(ctx, r.client, diags)
-}
-
 func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan backupSharingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, conn := r.start(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
-	defer cancel()
-	if conn == nil {
+	backupID, toProjectID := plan.BackupID.ValueString(), plan.ToProjectID.ValueString()
+	what := subject{doing: fmt.Sprintf("sharing backup %s with project %s", backupID, toProjectID)}
+	op := begin(ctx, r.client, plan.Timeouts.Create, defaultCreateTimeout, "timeouts.create", what, &resp.Diagnostics)
+	if op == nil {
 		return
 	}
+	defer op.end()
 
-	backupID, toProjectID := plan.BackupID.ValueString(), plan.ToProjectID.ValueString()
-	created, err := sharing.Create(ctx, conn.VBS, sharing.CreateOpts{BackupID: backupID, ToProjectIDs: []string{toProjectID}}).Extract()
+	created, err := sharing.Create(op.ctx, op.conn.VBS, sharing.CreateOpts{BackupID: backupID, ToProjectIDs: []string{toProjectID}}).Extract()
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to share backup %s with project %s", backupID, toProjectID),
-			fmt.Sprintf("Project %s.\n\n%v", conn.ProjectID, err))
+		op.fail(what, err)
 		return
 	}
 	var id string
@@ -137,9 +112,9 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 	plan.ID = types.StringValue(id)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), plan.ID)...)
 	r.client.Forget("sharing:" + id)
-	share, err := sharing.Get(ctx, conn.VBS, id).Extract()
+	share, err := sharing.Get(op.ctx, op.conn.VBS, id).Extract()
 	if err != nil {
-		addSharingError(&resp.Diagnostics, path.Root("id"), "read the new", id, conn, err)
+		op.fail(sharingSubject("reading the new", id), err)
 		return
 	}
 	plan.backupSharingAttributes = flattenBackupSharing(share)
@@ -152,14 +127,15 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, conn := r.start(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
-	defer cancel()
-	if conn == nil {
+	id := state.ID.ValueString()
+	what := sharingSubject("reading", id)
+	op := begin(ctx, r.client, state.Timeouts.Read, defaultReadTimeout, "timeouts.read", what, &resp.Diagnostics)
+	if op == nil {
 		return
 	}
+	defer op.end()
 
-	id := state.ID.ValueString()
-	share, err := sharing.Get(ctx, conn.VBS, id).Extract()
+	share, err := sharing.Get(op.ctx, op.conn.VBS, id).Extract()
 	if vbs.IsNotFound(err) {
 		// Cancelled outside Terraform: forget it, so the plan shows it
 		// being shared again.
@@ -167,7 +143,7 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	if err != nil {
-		addSharingError(&resp.Diagnostics, path.Root("id"), "read", id, conn, err)
+		op.fail(what, err)
 		return
 	}
 	state.backupSharingAttributes = flattenBackupSharing(share)
@@ -192,17 +168,18 @@ func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, conn := r.start(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
-	defer cancel()
-	if conn == nil {
+	id := state.ID.ValueString()
+	what := sharingSubject("cancelling", id)
+	op := begin(ctx, r.client, state.Timeouts.Delete, defaultDeleteTimeout, "timeouts.delete", what, &resp.Diagnostics)
+	if op == nil {
 		return
 	}
+	defer op.end()
 
-	id := state.ID.ValueString()
-	err := sharing.Delete(ctx, conn.VBS, id, sharing.DeleteOpts{}).ExtractErr()
+	err := sharing.Delete(op.ctx, op.conn.VBS, id, sharing.DeleteOpts{}).ExtractErr()
 	r.client.Forget("sharing:" + id)
 	if err != nil && !vbs.IsNotFound(err) {
-		addSharingError(&resp.Diagnostics, path.Root("id"), "cancel", id, conn, err)
+		op.fail(what, err)
 	}
 }
 

@@ -144,7 +144,7 @@ func TestAccBackupSharingResource_deleteError(t *testing.T) {
 			{
 				Config:  testAccSharingResourceConfig(server, "max_retries = 1"),
 				Destroy: true,
-				ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+cancel\s+backup\s+sharing\s+` + testCreatedSharingID +
+				ExpectError: regexp.MustCompile(`(?s)Cancelling\s+backup\s+sharing\s+` + testCreatedSharingID + `\s+failed` +
 					`.*HTTP\s+500.*VolumeBackup\.0014.*Failed\s+to\s+submit\s+the\s+task.*request\s+ID\s+req-delete-500`),
 			},
 		},

@@ -2,12 +2,15 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
@@ -37,6 +40,7 @@ type backupSharingsDataSourceModel struct {
 	SortDir          types.String       `tfsdk:"sort_dir"`
 	IDs              []string           `tfsdk:"ids"`
 	Sharings         []sharingItemModel `tfsdk:"sharings"`
+	Timeouts         timeouts.Value     `tfsdk:"timeouts"`
 }
 
 // sharingItemModel is one element of `sharings`.
@@ -53,7 +57,7 @@ func (d *backupSharingsDataSource) Metadata(_ context.Context, req datasource.Me
 	resp.TypeName = req.ProviderTypeName + "_backup_sharings"
 }
 
-func (d *backupSharingsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *backupSharingsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	filter := func(description string, validators ...validator.String) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: description, Validators: validators}
 	}
@@ -88,6 +92,7 @@ func (d *backupSharingsDataSource) Schema(_ context.Context, _ datasource.Schema
 				MarkdownDescription: "The matching sharings, in the API's order, with the same attributes as the `vbs_backup_sharing` data source.",
 				NestedObject:        schema.NestedAttributeObject{Attributes: item},
 			},
+			"timeouts": dataSourceTimeouts(ctx),
 		},
 	}
 }
@@ -102,10 +107,6 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	conn := connect(ctx, d.client, &resp.Diagnostics)
-	if conn == nil {
-		return
-	}
 	opts := sharing.ListOpts{
 		ShareToMe:        model.ShareToMe.ValueBoolPointer(),
 		BackupID:         model.BackupID.ValueString(),
@@ -118,13 +119,23 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 		SortKey:          model.SortKey.ValueString(),
 		SortDir:          model.SortDir.ValueString(),
 	}
-	shares, err := listSharings(ctx, d.client, conn, opts)
+	what := listSubject(opts)
+	op := begin(ctx, d.client, model.Timeouts.Read, defaultReadTimeout, "timeouts.read", what, &resp.Diagnostics)
+	if op == nil {
+		return
+	}
+	defer op.end()
+	shares, err := listSharings(op, d.client, opts, 0)
 	if err != nil {
-		addListError(&resp.Diagnostics, conn, opts, err)
+		op.fail(what, err)
 		return
 	}
 	model.IDs, model.Sharings = flattenSharings(shares)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+func listSubject(opts sharing.ListOpts) subject {
+	return subject{doing: "listing backup sharings " + describeFilters(opts)}
 }
 
 // flattenSharings maps a listing to `ids` and `sharings`, in the API's order.
@@ -142,14 +153,23 @@ func flattenSharings(shares []sharing.Share) ([]string, []sharingItemModel) {
 // once the first page shows there are more.
 const listPageConcurrency = 8
 
-// listSharings reads every page of a listing, once per distinct set of
-// filters in this Terraform command.
-func listSharings(ctx context.Context, c *client.Client, conn *client.Connection, opts sharing.ListOpts) ([]sharing.Share, error) {
+// listSharings reads the whole listing (or its first max sharings, when max
+// is above 0), once per distinct set of filters in this Terraform command.
+func listSharings(op *operation, c *client.Client, opts sharing.ListOpts, max int) ([]sharing.Share, error) {
 	query, err := opts.ToShareListQuery()
 	if err != nil {
 		return nil, err
 	}
-	return client.Shared(ctx, c, "list:"+query, func(ctx context.Context) ([]sharing.Share, error) {
-		return sharing.ListAllConcurrently(ctx, conn.VBS, opts, listPageConcurrency)
+	return client.Shared(op.ctx, c, fmt.Sprintf("list:%d:%s", max, query), func(ctx context.Context) ([]sharing.Share, error) {
+		listing, err := sharing.ListAll(ctx, op.conn.VBS, opts, sharing.ListAllOpts{Concurrency: listPageConcurrency, Max: max})
+		if err != nil {
+			return nil, err
+		}
+		if listing.Expected >= 0 && len(listing.Shares) != listing.Expected {
+			tflog.Warn(ctx, "backup sharings were created or deleted while they were listed", map[string]any{
+				"filters": describeFilters(opts), "listed": len(listing.Shares), "counted": listing.Expected,
+			})
+		}
+		return listing.Shares, nil
 	})
 }

@@ -288,6 +288,12 @@ func checkSettings(s client.Settings, diags *diag.Diagnostics) {
 	}
 
 	signedWithOverride := aksk && s.Endpoints["vbs"] != ""
+	if s.AuthURL != "" {
+		if _, err := client.IdentityURL(s.AuthURL); err != nil {
+			diags.AddAttributeError(path.Root("auth_url"), "Invalid Keystone URL",
+				fmt.Sprintf("%s: %v.", source("auth_url"), err))
+		}
+	}
 	if s.AuthURL == "" && !signedWithOverride {
 		diags.AddAttributeError(path.Root("auth_url"), "Missing Keystone URL",
 			"Set auth_url in the provider block or the OS_AUTH_URL environment variable to the Keystone v3 URL, "+

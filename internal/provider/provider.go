@@ -78,11 +78,10 @@ func (p *vbsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 		Attributes: map[string]schema.Attribute{
 			"auth_url": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Keystone v3 URL, for example `https://iam.eu-de.otc.t-systems.com/v3`. " +
-					"A URL without `/v3` gets it appended. Environment: `OS_AUTH_URL`.",
-				Validators: []validator.String{
-					stringvalidator.RegexMatches(httpURL, "must be an http:// or https:// URL such as https://iam.eu-de.otc.t-systems.com/v3"),
-				},
+				MarkdownDescription: "Keystone v3 URL, for example `https://iam.eu-de.otc.t-systems.com/v3`: its path ends in " +
+					"`/v3` (`https://<host>/<prefix>/v3` works too), or it is a bare `https://<host>`, to which `/v3` is added. " +
+					"Any other path is an error. Environment: `OS_AUTH_URL`.",
+				Validators: []validator.String{identityURLValidator{}},
 			},
 			"region": schema.StringAttribute{
 				Optional: true,
@@ -239,5 +238,27 @@ func (p *vbsProvider) DataSources(_ context.Context) []func() datasource.DataSou
 	return []func() datasource.DataSource{
 		NewBackupSharingDataSource,
 		NewBackupSharingsDataSource,
+	}
+}
+
+// identityURLValidator checks a literal auth_url at validate time with the
+// same rules the client applies (client.IdentityURL); values from the
+// environment are checked in Configure.
+type identityURLValidator struct{}
+
+func (identityURLValidator) Description(context.Context) string {
+	return "must be a Keystone v3 URL: https://<host>/v3, https://<host>/<prefix>/v3 or https://<host>"
+}
+
+func (v identityURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (identityURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := client.IdentityURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Keystone URL", "auth_url: "+err.Error()+".")
 	}
 }

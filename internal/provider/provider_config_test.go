@@ -3,6 +3,7 @@ package provider
 import (
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
@@ -110,11 +111,29 @@ func TestAccProviderConfig_badEndpointKey(t *testing.T) {
 }`, `(?s)endpoints.*value\s+must\s+be\s+one\s+of.*"vbs"`)
 }
 
+// A malformed or unknown auth_url is refused before anything is sent: in
+// the block at validate time, from the environment at configure time.
 func TestAccProviderConfig_badAuthURL(t *testing.T) {
-	clearOSEnv(t)
-	testAccConfigError(t, `provider "vbs" {
-  auth_url = "iam.eu-de.otc.t-systems.com/v3"
-}`, `(?s)auth_url\s+must\s+be\s+an\s+http://\s+or\s+https://\s+URL`)
+	for name, tc := range map[string]struct{ block, env, want string }{
+		"no scheme in the block": {block: `auth_url = "iam.eu-de.otc.t-systems.com/v3"`,
+			want: `(?s)Invalid\s+Keystone\s+URL.*not\s+an\s+http://\s+or\s+https://\s+URL.*accepted\s+forms`},
+		"unknown version in the block": {block: `auth_url = "https://iam.eu-de.otc.t-systems.com/v3x"`,
+			want: `(?s)Invalid\s+Keystone\s+URL.*not\s+a\s+Keystone\s+v3\s+path.*/v3.*accepted\s+forms`},
+		"v2.0 from the environment": {env: "https://iam.eu-de.otc.t-systems.com/v2.0",
+			want: `(?s)Invalid\s+Keystone\s+URL.*auth_url\s+\(or\s+OS_AUTH_URL\).*Keystone\s+v2.*accepted\s+forms`},
+		"unknown version from the environment": {env: "https://iam.eu-de.otc.t-systems.com/v3x",
+			want: `(?s)Invalid\s+Keystone\s+URL.*auth_url\s+\(or\s+OS_AUTH_URL\).*not\s+a\s+Keystone\s+v3\s+path`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearOSEnv(t)
+			t.Setenv("OS_AUTH_URL", tc.env)
+			t.Setenv("OS_USERNAME", testUserName)
+			t.Setenv("OS_PASSWORD", "pw-from-env")
+			t.Setenv("OS_DOMAIN_NAME", testDomainName)
+			t.Setenv("OS_PROJECT_ID", testProjectID)
+			testAccConfigError(t, "provider \"vbs\" {\n  "+tc.block+"\n}", tc.want)
+		})
+	}
 }
 
 // An unreachable endpoint with a configuration that reads nothing: Terraform
@@ -136,5 +155,8 @@ resource "terraform_data" "nothing_to_read" {
 // A read that must log in at a closed port fails with the auth URL.
 func TestAccProviderConfig_unreachableKeystone(t *testing.T) {
 	clearOSEnv(t)
-	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Unable\s+to\s+authenticate\s+with\s+Keystone.*127\.0\.0\.1:9`)
+	start := time.Now()
+	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Cannot\s+reach\s+Keystone\s+at\s+127\.0\.0\.1:9.*`+
+		`Logging\s+in\s+at\s+http://127\.0\.0\.1:9/v3/\s+failed:\s+connection\s+refused.*Is\s+auth_url\s+\(OS_AUTH_URL\)\s+right`)
+	t.Logf("a refused Keystone connection was reported after %s", time.Since(start).Round(time.Millisecond))
 }

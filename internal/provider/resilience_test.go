@@ -113,8 +113,8 @@ func TestAccResilience_unreachableEndpoint(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: testAccSharingConfig(server, testSharingID, `endpoints = { vbs = "http://127.0.0.1:9/v2/{project_id}" }`, "max_retries = 3"),
-			ExpectError: regexp.MustCompile(`(?s)Unable\s+to\s+read\s+backup\s+sharing\s+` + testSharingID +
-				`.*127\.0\.0\.1:9.*connection\s+refused`),
+			ExpectError: regexp.MustCompile(`(?s)Cannot\s+reach\s+the\s+VBS\s+API\s+at\s+127\.0\.0\.1:9.*Reading\s+backup\s+sharing\s+` + testSharingID +
+				`\s+failed:\s+connection\s+refused.*endpoints`),
 		}},
 	})
 	elapsed := time.Since(start)

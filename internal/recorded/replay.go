@@ -13,10 +13,14 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
 
-// replayer chooses the interaction for a live request. It does not go
-// through go-vcr's recorder: the recorder's cassette only ever returns the
-// first match, while a cassette here must be able to script "the same GET
-// answers 200, later 404".
+// replayer chooses the interaction for a live request. go-vcr v4's cassette
+// already serves each interaction once, in cassette order (unless
+// ReplayableInteractions is set), so "the same GET answers 200, later 404"
+// replays with it too. What it lacks, and why replay does not go through
+// its recorder, is what the Terraform CLI needs: once every match is used it
+// fails instead of repeating the last answer, while Terraform versions read
+// a resource a different number of times; and it would serve a read
+// recorded after a change before that change happened (see choose).
 type replayer struct {
 	mu           sync.Mutex
 	interactions []*cassette.Interaction

@@ -27,6 +27,10 @@ type RetryOptions struct {
 	// MaxTotalWait caps the sum of all waits for one request. A Retry-After
 	// longer than what is left of it ends the retries.
 	MaxTotalWait time.Duration
+	// RefusedTotalWait caps the waits instead when the connection was
+	// refused: nothing listens there, which a restart fixes in a moment or
+	// a wrong URL never does, so it is retried briefly and then reported.
+	RefusedTotalWait time.Duration
 	// Sleep waits d or until ctx is done. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand returns a number in [0, 1) for the jitter. Tests replace it.
@@ -39,13 +43,14 @@ type RetryOptions struct {
 // DefaultRetryOptions returns the options used for zero fields.
 func DefaultRetryOptions() RetryOptions {
 	return RetryOptions{
-		MaxRetries:   5,
-		BaseDelay:    500 * time.Millisecond,
-		MaxDelay:     30 * time.Second,
-		MaxTotalWait: 2 * time.Minute,
-		Sleep:        sleepContext,
-		Rand:         rand.Float64,
-		Now:          time.Now,
+		MaxRetries:       5,
+		BaseDelay:        500 * time.Millisecond,
+		MaxDelay:         30 * time.Second,
+		MaxTotalWait:     2 * time.Minute,
+		RefusedTotalWait: 3 * time.Second,
+		Sleep:            sleepContext,
+		Rand:             rand.Float64,
+		Now:              time.Now,
 	}
 }
 
@@ -65,6 +70,9 @@ func (o RetryOptions) withDefaults() RetryOptions {
 	}
 	if o.MaxTotalWait <= 0 {
 		o.MaxTotalWait = d.MaxTotalWait
+	}
+	if o.RefusedTotalWait <= 0 {
+		o.RefusedTotalWait = d.RefusedTotalWait
 	}
 	if o.Sleep == nil {
 		o.Sleep = d.Sleep
@@ -150,7 +158,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !retry || attempt > t.opts.MaxRetries {
 			return resp, t.wrapFinal(req, attempt, err)
 		}
-		delay, ok := t.delay(attempt, resp, t.opts.MaxTotalWait-waited)
+		budget := t.opts.MaxTotalWait
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			budget = min(budget, t.opts.RefusedTotalWait)
+		}
+		delay, ok := t.delay(attempt, resp, budget-waited)
 		if !ok || !fitsDeadline(ctx, delay) {
 			return resp, t.wrapFinal(req, attempt, err)
 		}

@@ -362,56 +362,81 @@ func TestConnectionDroppedNotRetriedOnPOST(t *testing.T) {
 	}
 }
 
-// A refused connection never reached the server, so even a POST is resent.
-func TestConnectionRefusedRetriedForPOST(t *testing.T) {
+// refusedAddr is a loopback address where nothing listens.
+func refusedAddr(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	l.Close() // nothing listens here any more
+	l.Close()
+	return addr
+}
 
-	attempts := 0
+// A refused connection never reached the server, so even a POST is resent.
+func TestConnectionRefusedRetriedForPOST(t *testing.T) {
 	sl := &sleepRecorder{}
-	rt := NewRetry(http.DefaultTransport, RetryOptions{MaxRetries: 2, Sleep: func(ctx context.Context, d time.Duration) error {
-		attempts++
-		return sl.Sleep(ctx, d)
-	}})
-	_, _, err = do(t, rt, http.MethodPost, "http://"+addr+"/", "{}")
+	rt := NewRetry(http.DefaultTransport, RetryOptions{MaxRetries: 2, Sleep: sl.Sleep})
+	_, _, err := do(t, rt, http.MethodPost, "http://"+refusedAddr(t)+"/", "{}")
 	if err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("err = %v, want ECONNREFUSED", err)
 	}
-	if attempts != 2 {
-		t.Errorf("%d waits, want 2", attempts)
+	if n := len(sl.Waits()); n != 2 {
+		t.Errorf("%d waits, want 2", n)
 	}
 	if !strings.Contains(err.Error(), "giving up after 3 attempts") {
 		t.Errorf("err = %v, want it to say how many attempts were made", err)
 	}
 }
 
+// Where nothing listens the retries stop within RefusedTotalWait (3 s by
+// default), however many retries are allowed; a 503 keeps the whole budget.
+func TestConnectionRefusedGivesUpWithinItsOwnBudget(t *testing.T) {
+	longest := func() float64 { return 1 }
+	sl := &sleepRecorder{}
+	rt := NewRetry(http.DefaultTransport, RetryOptions{MaxRetries: 20, Sleep: sl.Sleep, Rand: longest})
+	_, _, err := do(t, rt, http.MethodGet, "http://"+refusedAddr(t)+"/", "")
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v, want ECONNREFUSED", err)
+	}
+	if total := sl.Total(); total > 3*time.Second || len(sl.Waits()) < 2 {
+		t.Errorf("refused: waited %v in %d waits, want a few waits of at most 3s in all", total, len(sl.Waits()))
+	}
+
+	srv := httptest.NewServer(&scripted{t: t, statuses: []int{503}})
+	defer srv.Close()
+	sl = &sleepRecorder{}
+	rt = NewRetry(srv.Client().Transport, RetryOptions{MaxRetries: 20, Sleep: sl.Sleep, Rand: longest})
+	if _, _, err := do(t, rt, http.MethodGet, srv.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	if total := sl.Total(); total <= 3*time.Second {
+		t.Errorf("503: waited %v in all; the refused-connection budget must not apply", total)
+	}
+}
+
+// Cancelling during a wait ends the wait: the real sleep runs, told to wait
+// 30 s, and the test cancels once it has started. A transport that ignored
+// the cancellation would make this test take 30 s and fail on the error.
 func TestCancelDuringWaitReturnsPromptly(t *testing.T) {
 	s := &scripted{t: t, statuses: []int{429}, headers: func(_ int, h http.Header) { h.Set("Retry-After", "30") }}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	rt := NewRetry(srv.Client().Transport, RetryOptions{}) // the real sleep
+	waiting := make(chan struct{})
+	rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: func(ctx context.Context, d time.Duration) error {
+		close(waiting)
+		return sleepContext(ctx, d)
+	}})
 
 	ctx, cancel := context.WithCancel(context.Background())
-	canceledAt := make(chan time.Time, 1)
 	go func() {
-		for s.count.Load() == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(10 * time.Millisecond) // let it start waiting
-		canceledAt <- time.Now()
+		<-waiting
 		cancel()
 	}()
 	_, _, err := doCtx(t, ctx, rt, http.MethodGet, srv.URL, "")
-	returned := time.Now()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-	if d := returned.Sub(<-canceledAt); d > 100*time.Millisecond {
-		t.Errorf("returned %s after cancel, want < 100ms", d)
 	}
 	if !strings.Contains(err.Error(), "waiting 30s to retry after HTTP 429") {
 		t.Errorf("err = %v, want it to say what it was waiting for", err)

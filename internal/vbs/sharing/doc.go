@@ -20,14 +20,15 @@ Read one sharing by its sharing ID:
 	fmt.Println(share.ToProjectID, share.BackupID)
 
 List every sharing other projects made to this one, paging through the
-whole result:
+whole result, eight pages at a time once the count is known:
 
 	shareToMe := true
-	shares, err := sharing.ListAll(ctx, client, sharing.ListOpts{ShareToMe: &shareToMe})
+	listing, err := sharing.ListAll(ctx, client, sharing.ListOpts{ShareToMe: &shareToMe},
+		sharing.ListAllOpts{Concurrency: 8})
 	if err != nil {
 		return err
 	}
-	for _, s := range shares {
+	for _, s := range listing.Shares {
 		fmt.Println(s.ID, s.FromProjectID)
 	}
 

@@ -124,82 +124,148 @@ func listPage(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts) 
 	return *body.Shared, nil
 }
 
-// ListAll reads every sharing matching opts, paging with limit and offset
-// from opts.Offset on. The page size is opts.Limit, or DefaultPageSize when
-// that is 0. A short page ends the listing, so a Limit above a cap the
-// server enforces silently would cut the result short; the default stays
-// well below any cap seen on OpenStack-style APIs.
-//
-// Offset paging is fragile, so ListAll also copes with servers that
-// misbehave: it stops when a page is short or empty, stops after a page
-// larger than asked for (the server ignored the limit), drops sharings it
-// has already seen (a sharing created mid-listing shifts the offsets), and
-// stops when a page brings nothing new (the server ignored the offset).
-func ListAll(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts) ([]Share, error) {
-	if opts.Limit <= 0 {
-		opts.Limit = DefaultPageSize
-	}
-	return newListing().rest(ctx, c, opts, opts.Offset)
+// ListAllOpts says how ListAll reads a listing.
+type ListAllOpts struct {
+	// Concurrency is how many pages are requested at once once the count
+	// shows how many there are; below 2 they are read one after the other.
+	Concurrency int
+
+	// Max stops the listing once it holds this many sharings, reading no
+	// page beyond the one that reaches it; 0 reads everything.
+	Max int
 }
 
-// ListAllConcurrently reads the same sharings as ListAll, in the same order,
-// with up to concurrency page requests in flight. When the first page is
-// full it asks Count how many sharings match and then fetches the remaining
-// pages at once instead of one after the other: a listing of 10,000 costs
-// about a dozen round trips instead of a hundred.
+// Listing is what ListAll read, with what the count call said.
+type Listing struct {
+	// Shares are the sharings in the API's order, repeats dropped, at most
+	// ListAllOpts.Max of them when that is set. Never nil.
+	Shares []Share
+
+	// Count is how many sharings matched the filters when the listing began,
+	// by the count call, or -1 when that call failed (CountErr says why).
+	Count    int
+	CountErr error
+
+	// PageSize is the page size the listing paged with: ListOpts.Limit, or
+	// a smaller one the server imposed.
+	PageSize int
+
+	// Expected is how many sharings the count said this listing would hold
+	// (from ListOpts.Offset on, at most Max), or -1 without a count. When it
+	// differs from len(Shares), sharings were created or deleted while the
+	// listing ran.
+	Expected int
+}
+
+// ListAll reads every sharing matching opts, from opts.Offset on, with limit
+// and offset paging. The page size asked for is opts.Limit, or
+// DefaultPageSize when that is 0.
 //
-// It makes one request more than ListAll only when the listing spans
-// several pages and is not an exact multiple of the page size: the count.
-// If Count fails, the listing goes on page by page. Sharings created after
-// the count are picked up by paging on, page by page, while the last page
-// comes back fuller than the count promised; repeats are dropped as in
-// ListAll.
-func ListAllConcurrently(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, concurrency int) ([]Share, error) {
-	if concurrency < 2 {
-		return ListAll(ctx, c, opts)
-	}
+// It asks Count together with the first page, so knowing the total costs no
+// round trip, and pages until it holds that many sharings or a page comes
+// back empty. A server that caps pages below the limit asked for answers
+// the first page short although the count says there is more: its length
+// is then taken as the server's page size. With the count known, the
+// remaining pages are requested how.Concurrency at a time, in order.
+// Without it (the count call failed), ListAll pages one by one until a page
+// is empty or shorter than the first.
+//
+// Offset paging is fragile, so ListAll also copes with servers that
+// misbehave: it drops sharings it has already seen (a sharing created
+// mid-listing shifts the offsets) and stops when a page brings nothing new
+// (the server ignored the offset). It never loops: each page it reads past
+// the ones the count called for must bring a new sharing and stay short of
+// the count.
+func ListAll(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, how ListAllOpts) (*Listing, error) {
 	if opts.Limit <= 0 {
 		opts.Limit = DefaultPageSize
 	}
-	pageSize := opts.Limit
+	if how.Max > 0 && how.Max < opts.Limit {
+		opts.Limit = how.Max
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type counted struct {
+		n   int
+		err error
+	}
+	countDone := make(chan counted, 1)
+	go func() {
+		n, err := Count(ctx, c, opts.countOpts())
+		countDone <- counted{n, err}
+	}()
 	first, err := listPage(ctx, c, opts)
 	if err != nil {
 		return nil, err
 	}
-	l := newListing()
-	if added := l.add(first); len(first) != pageSize || added == 0 {
-		return l.shares(), nil
-	}
-	total, err := Count(ctx, c, opts.countOpts())
-	if err != nil || total <= opts.Offset+pageSize {
-		// No count, or a count that says the full first page was the last:
-		// page on until a short page, as ListAll does.
-		return l.rest(ctx, c, opts, opts.Offset+len(first))
+	count := <-countDone
+	if count.err != nil && ctx.Err() != nil {
+		return nil, count.err
 	}
 
-	offsets := make([]int, 0, (total-opts.Offset)/pageSize)
-	for offset := opts.Offset + pageSize; offset < total; offset += pageSize {
-		offsets = append(offsets, offset)
+	l := &Listing{Count: count.n, CountErr: count.err, PageSize: opts.Limit, Expected: -1}
+	if count.err != nil {
+		l.Count = -1
+	} else {
+		l.Expected = max(count.n-opts.Offset, 0)
+		if how.Max > 0 {
+			l.Expected = min(l.Expected, how.Max)
+		}
 	}
-	pages, err := fetchPages(ctx, c, opts, offsets, concurrency)
+	if len(first) > 0 && len(first) < opts.Limit {
+		l.PageSize = len(first)
+	}
+	seen := newListing()
+	seen.add(first)
+	next := opts.Offset + len(first)
+	full := func() bool { return how.Max > 0 && len(seen.all) >= how.Max }
+
+	switch {
+	case len(first) == 0 || full():
+	case l.Count < 0:
+		// No count: a page shorter than the first, or empty, is the last.
+		err = seen.sequential(ctx, c, opts, next, l.PageSize, func(page []shareWire, added int) bool {
+			return len(page) < l.PageSize || added == 0 || full()
+		})
+	default:
+		pageOpts := opts
+		pageOpts.Limit = l.PageSize
+		var offsets []int
+		for offset, wanted := next, l.Expected-len(first); wanted > 0; offset, wanted = offset+l.PageSize, wanted-l.PageSize {
+			offsets = append(offsets, offset)
+		}
+		var pages [][]shareWire
+		if pages, err = fetchPages(ctx, c, pageOpts, offsets, how.Concurrency); err != nil {
+			break
+		}
+		for _, page := range pages {
+			seen.add(page)
+		}
+		// Short of the count although the last page was full: sharings
+		// created ahead of the pages read pushed some onto pages not read
+		// yet, and repeats were dropped. Page on until the count is reached.
+		if n := len(pages); n > 0 && len(pages[n-1]) >= l.PageSize && len(seen.all) < l.Expected {
+			err = seen.sequential(ctx, c, pageOpts, offsets[n-1]+len(pages[n-1]), l.PageSize, func(page []shareWire, added int) bool {
+				return len(seen.all) >= l.Expected || len(page) < l.PageSize || added == 0
+			})
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, page := range pages {
-		l.add(page)
+	l.Shares = seen.shares()
+	if how.Max > 0 && len(l.Shares) > how.Max {
+		l.Shares = l.Shares[:how.Max]
 	}
-	// A full last page where the count promised a short one: sharings were
-	// created since the count.
-	last, lastPage := offsets[len(offsets)-1], pages[len(pages)-1]
-	if len(lastPage) == pageSize && total-last < pageSize {
-		return l.rest(ctx, c, opts, last+pageSize)
-	}
-	return l.shares(), nil
+	return l, nil
 }
 
 // fetchPages gets the pages at offsets with up to concurrency requests in
-// flight, in offsets' order. The first error cancels the rest.
+// flight, in offsets' order. The first error cancels the rest and starts no
+// other page.
 func fetchPages(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, offsets []int, concurrency int) ([][]shareWire, error) {
+	concurrency = max(concurrency, 1)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -218,12 +284,14 @@ func fetchPages(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-slots }()
 			pageOpts := opts
 			pageOpts.Offset = offset
 			if pages[i], errs[i] = listPage(ctx, c, pageOpts); errs[i] != nil {
 				cancel()
 			}
+			// Released after cancel, so that a failure is seen before its
+			// slot lets another page start.
+			<-slots
 		}()
 	}
 	wg.Wait()
@@ -244,7 +312,7 @@ func fetchPages(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts
 	return pages, nil
 }
 
-// listing collects pages in order, dropping repeats as ListAll does.
+// listing collects pages in order, dropping repeats.
 type listing struct {
 	all  []Share
 	seen map[string]struct{}
@@ -252,7 +320,10 @@ type listing struct {
 
 func newListing() *listing { return &listing{seen: make(map[string]struct{})} }
 
-// add appends a page and says how many new sharings with IDs it brought.
+// add appends a page and says how many new sharings with IDs it brought. A
+// sharing without an ID cannot be checked for repeats; it is kept but does
+// not count as new, or a server that ignores the offset could keep a
+// listing going forever.
 func (l *listing) add(page []shareWire) int {
 	added := 0
 	for i := range page {
@@ -275,21 +346,23 @@ func (l *listing) shares() []Share {
 	return l.all
 }
 
-// rest pages on from offset, one page at a time, until a page is short,
-// oversized or brings nothing new. A sharing without an ID cannot be checked
-// for repeats; it is kept but does not count as new, or a server that
-// ignores the offset could keep the listing going forever.
-func (l *listing) rest(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, offset int) ([]Share, error) {
-	opts.Offset = offset
+// sequential pages on from offset, one page of pageSize at a time, until a
+// page is empty or last says it was the last.
+func (l *listing) sequential(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, offset, pageSize int,
+	last func(page []shareWire, added int) bool,
+) error {
+	opts.Limit = pageSize
 	for {
+		opts.Offset = offset
 		page, err := listPage(ctx, c, opts)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if added := l.add(page); len(page) != opts.Limit || added == 0 {
-			return l.shares(), nil
+		added := l.add(page)
+		if len(page) == 0 || last(page, added) {
+			return nil
 		}
-		opts.Offset += len(page)
+		offset += len(page)
 	}
 }
 

@@ -117,9 +117,9 @@ func FuzzDecodeShare(f *testing.F) {
 		for i := range page {
 			checkRoundTrip(t, &page[i])
 		}
-		all, err := sharing.ListAll(ctx, client, sharing.ListOpts{Limit: 2})
+		all, err := sharing.ListAll(ctx, client, sharing.ListOpts{Limit: 2}, sharing.ListAllOpts{Concurrency: 2})
 		checkCallError(t, "ListAll", status, err)
-		if err == nil && all == nil {
+		if err == nil && (all == nil || all.Shares == nil) {
 			t.Error("ListAll returned a nil list without an error")
 		}
 		created, err := sharing.Create(ctx, client, sharing.CreateOpts{BackupID: backupID, ToProjectIDs: []string{toProject1}}).Extract()

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	th "github.com/gophercloud/gophercloud/v2/testhelper"
@@ -162,22 +161,23 @@ func serveJSON(t *testing.T, fakeServer th.FakeServer, method, path string, stat
 
 // pagedServer serves total generated sharings from the list endpoint and
 // records the query of each request. With honourLimit or honourOffset off
-// it imitates servers that ignore those parameters.
+// it imitates servers that ignore those parameters; maxPage imitates one
+// that caps its pages whatever limit asks.
 type pagedServer struct {
 	total        int
 	honourLimit  bool
 	honourOffset bool
+	maxPage      int
 
 	// count is what the count endpoint answers: total when 0, a 500 when
 	// negative.
 	count int
-	// latency delays every list response, so that concurrency shows.
-	latency time.Duration
+	// beforePage, when set, runs before a page other than the first is
+	// answered, so that a test can hold pages back.
+	beforePage func(r *http.Request)
 
-	mu          sync.Mutex
-	requests    []string
-	inFlight    int
-	maxInFlight int
+	mu       sync.Mutex
+	requests []string
 }
 
 func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
@@ -185,17 +185,12 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 		th.TestMethod(t, r, http.MethodGet)
 		p.mu.Lock()
 		p.requests = append(p.requests, r.URL.RawQuery)
-		p.inFlight++
-		p.maxInFlight = max(p.maxInFlight, p.inFlight)
 		p.mu.Unlock()
-		defer func() {
-			p.mu.Lock()
-			p.inFlight--
-			p.mu.Unlock()
-		}()
-		time.Sleep(p.latency)
-
 		q := r.URL.Query()
+		if p.beforePage != nil && q.Get("offset") != "" {
+			p.beforePage(r)
+		}
+
 		start, end := 0, p.total
 		if p.honourOffset && q.Get("offset") != "" {
 			start, _ = strconv.Atoi(q.Get("offset"))
@@ -203,6 +198,9 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 		if p.honourLimit && q.Get("limit") != "" {
 			limit, _ := strconv.Atoi(q.Get("limit"))
 			end = start + limit
+		}
+		if p.maxPage > 0 {
+			end = min(end, start+p.maxPage)
 		}
 		start, end = min(start, p.total), min(end, p.total)
 
@@ -233,22 +231,33 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 	})
 }
 
-func (p *pagedServer) peakInFlight() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.maxInFlight
-}
-
+// queries returns the requests' queries; the first page and the count go
+// out together, so they come first, in the order "first page, count".
 func (p *pagedServer) queries() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]string(nil), p.requests...)
+	out := append([]string(nil), p.requests...)
+	if len(out) >= 2 && strings.HasPrefix(out[0], "count:") {
+		out[0], out[1] = out[1], out[0]
+	}
+	return out
 }
 
-// offsets returns the offset of each request, 0 where none was sent.
+// pageQueries returns the queries of the list requests only.
+func (p *pagedServer) pageQueries() []string {
+	var out []string
+	for _, q := range p.queries() {
+		if !strings.HasPrefix(q, "count:") {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// offsets returns the offset of each list request, 0 where none was sent.
 func (p *pagedServer) offsets() []int {
 	var out []int
-	for _, raw := range p.queries() {
+	for _, raw := range p.pageQueries() {
 		q, _ := url.ParseQuery(raw)
 		n, _ := strconv.Atoi(q.Get("offset"))
 		out = append(out, n)

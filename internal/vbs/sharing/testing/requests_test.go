@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,38 +274,48 @@ func TestListPageEnvelope(t *testing.T) {
 	th.CheckTrue(t, strings.Contains(err.Error(), `no "shared" list`))
 }
 
-func TestListAllThreePages(t *testing.T) {
+// listAll lists with the provider's concurrency.
+func listAll(t *testing.T, c *gophercloud.ServiceClient, opts sharing.ListOpts, how ...sharing.ListAllOpts) *sharing.Listing {
+	t.Helper()
+	h := sharing.ListAllOpts{Concurrency: 8}
+	if len(how) > 0 {
+		h = how[0]
+	}
+	l, err := sharing.ListAll(context.TODO(), c, opts, h)
+	th.AssertNoErr(t, err)
+	th.AssertTrue(t, l.Shares != nil)
+	return l
+}
+
+func TestListAllPages(t *testing.T) {
 	fakeServer, c := newClient(t)
 	server := &pagedServer{total: 250, honourLimit: true, honourOffset: true}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{ShareToMe: ptr(true)})
-	th.AssertNoErr(t, err)
+	l := listAll(t, c, sharing.ListOpts{ShareToMe: ptr(true)}, sharing.ListAllOpts{Concurrency: 1})
+	// The first page and the count together, then the other pages: no
+	// empty page, since the count says where the listing ends.
 	th.CheckDeepEquals(t, []string{
 		"limit=100&share_to_me=true", // offset 0 is the zero value, so it is left out
+		"count:share_to_me=true",
 		"limit=100&offset=100&share_to_me=true",
 		"limit=100&offset=200&share_to_me=true",
 	}, server.queries())
-	th.CheckDeepEquals(t, []int{0, 100, 200}, server.offsets())
-	th.AssertEquals(t, 250, len(shares))
-	for i, s := range shares {
-		if want := fmt.Sprintf("share-%04d", i); s.ID != want {
-			t.Fatalf("shares[%d].ID = %q, want %q", i, s.ID, want)
-		}
-	}
-	th.CheckDeepEquals(t, ptr(int64(249)), shares[249].Backup.Size)
+	th.CheckDeepEquals(t, wantIDs(250), shareIDs(l.Shares))
+	th.CheckDeepEquals(t, ptr(int64(249)), l.Shares[249].Backup.Size)
+	th.CheckEquals(t, 250, l.Count)
+	th.CheckEquals(t, 250, l.Expected)
+	th.CheckEquals(t, 100, l.PageSize)
 }
 
-func TestListAllExactMultipleOfPageSize(t *testing.T) {
+func TestListAllExactMultipleNeedsNoEmptyPage(t *testing.T) {
 	fakeServer, c := newClient(t)
 	server := &pagedServer{total: 200, honourLimit: true, honourOffset: true}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{})
-	th.AssertNoErr(t, err)
-	th.CheckEquals(t, 200, len(shares))
-	// The third, empty page is how ListAll learns it has everything.
-	th.CheckDeepEquals(t, []string{"limit=100", "limit=100&offset=100", "limit=100&offset=200"}, server.queries())
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckDeepEquals(t, wantIDs(200), shareIDs(l.Shares))
+	th.CheckDeepEquals(t, []string{"limit=100", "count:", "limit=100&offset=100"}, server.queries())
 }
 
 func TestListAllUsesLimitAndOffset(t *testing.T) {
@@ -312,11 +323,50 @@ func TestListAllUsesLimitAndOffset(t *testing.T) {
 	server := &pagedServer{total: 9, honourLimit: true, honourOffset: true}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{Limit: 3, Offset: 2})
-	th.AssertNoErr(t, err)
-	th.CheckEquals(t, 7, len(shares))
-	th.CheckEquals(t, "share-0002", shares[0].ID)
-	th.CheckDeepEquals(t, []string{"limit=3&offset=2", "limit=3&offset=5", "limit=3&offset=8"}, server.queries())
+	l := listAll(t, c, sharing.ListOpts{Limit: 3, Offset: 2})
+	th.CheckDeepEquals(t, wantIDs(9)[2:], shareIDs(l.Shares))
+	th.CheckEquals(t, 7, l.Expected)
+	th.CheckDeepEquals(t, []int{2, 5, 8}, sorted(server.offsets()))
+}
+
+// A server that answers at most 2 sharings a page whatever limit asks: the
+// short first page is not the end, because the count says there is more.
+func TestListAllServerCapsPageSize(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 5, honourLimit: true, honourOffset: true, maxPage: 2}
+	server.register(t, fakeServer)
+
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckDeepEquals(t, wantIDs(5), shareIDs(l.Shares))
+	th.CheckEquals(t, 2, l.PageSize)
+	pages := server.pageQueries()
+	th.CheckEquals(t, "limit=100", pages[0])
+	slices.Sort(pages[1:])
+	th.CheckDeepEquals(t, []string{"limit=2&offset=2", "limit=2&offset=4"}, pages[1:])
+}
+
+// Without a count, the pages go on until one is shorter than the first.
+func TestListAllServerCapsPageSizeWithoutCount(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 5, honourLimit: true, honourOffset: true, maxPage: 2, count: -1}
+	server.register(t, fakeServer)
+
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckDeepEquals(t, wantIDs(5), shareIDs(l.Shares))
+	th.CheckEquals(t, -1, l.Count)
+	th.CheckEquals(t, -1, l.Expected)
+	th.AssertErr(t, l.CountErr)
+	th.CheckDeepEquals(t, []string{"limit=100", "count:", "limit=2&offset=2", "limit=2&offset=4"}, server.queries())
+}
+
+func TestListAllWithoutCountStopsAtAShortPage(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 250, honourLimit: true, honourOffset: true, count: -1}
+	server.register(t, fakeServer)
+
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckDeepEquals(t, wantIDs(250), shareIDs(l.Shares))
+	th.CheckDeepEquals(t, []string{"limit=100", "count:", "limit=100&offset=100", "limit=100&offset=200"}, server.queries())
 }
 
 func TestListAllServerIgnoresLimit(t *testing.T) {
@@ -324,45 +374,95 @@ func TestListAllServerIgnoresLimit(t *testing.T) {
 	server := &pagedServer{total: 150, honourLimit: false, honourOffset: true}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{})
-	th.AssertNoErr(t, err)
-	th.CheckEquals(t, 150, len(shares))
-	th.CheckDeepEquals(t, []string{"limit=100"}, server.queries())
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckEquals(t, 150, len(l.Shares))
+	th.CheckDeepEquals(t, []string{"limit=100", "count:"}, server.queries())
 }
 
+// Every page is the same 100 while the count says 500: the count bounds the
+// pages, repeats are dropped, and a page that brings nothing new ends the
+// listing.
 func TestListAllServerIgnoresPaging(t *testing.T) {
-	// Exactly one full page, then the same page again: without the repeat
-	// check ListAll would loop forever.
 	fakeServer, c := newClient(t)
-	server := &pagedServer{total: 100, honourLimit: false, honourOffset: false}
+	server := &pagedServer{total: 100, honourLimit: false, honourOffset: false, count: 500}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{})
-	th.AssertNoErr(t, err)
-	th.CheckEquals(t, 100, len(shares))
-	th.CheckDeepEquals(t, []string{"limit=100", "limit=100&offset=100"}, server.queries())
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckDeepEquals(t, wantIDs(100), shareIDs(l.Shares))
+	th.CheckEquals(t, 500, l.Expected)
+	// First page, count, the four pages the count calls for, and one more
+	// that brings nothing new.
+	th.CheckEquals(t, 7, len(server.queries()))
 }
 
 func TestListAllDropsRepeatsFromShiftedPages(t *testing.T) {
 	// A sharing created between two requests pushes the last item of page
-	// one onto page two.
+	// one onto page two, and the count, taken before, says 4.
 	fakeServer, c := newClient(t)
 	pages := map[string]string{
 		"":  `{"shared": [{"id": "s1"}, {"id": "s2"}]}`,
 		"2": `{"shared": [{"id": "s2"}, {"id": "s3"}]}`,
-		"4": `{"shared": [{"id": "s4"}]}`,
+		"4": `{"shared": [{"id": "s4"}, {"id": "s5"}]}`,
+		"6": `{"shared": []}`,
 	}
 	fakeServer.Mux.HandleFunc(listPath, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, pages[r.URL.Query().Get("offset")])
 	})
+	fakeServer.Mux.HandleFunc(countPath, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"count": 4}`)
+	})
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{Limit: 2})
-	th.AssertNoErr(t, err)
-	ids := make([]string, 0, len(shares))
-	for _, s := range shares {
-		ids = append(ids, s.ID)
+	l := listAll(t, c, sharing.ListOpts{Limit: 2})
+	// The count is reached with s4; the page that brought it is kept whole.
+	th.CheckDeepEquals(t, []string{"s1", "s2", "s3", "s4", "s5"}, shareIDs(l.Shares))
+	th.CheckEquals(t, 4, l.Expected)
+}
+
+// The count is stale in both directions: the listing ends at the count,
+// or at the first empty page, never later.
+func TestListAllStaleCount(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		total, count   int
+		listed, offset []int
+	}{
+		{"sharings created since the count", 320, 150, []int{200}, []int{0, 100}},
+		{"sharings deleted since the count", 150, 320, []int{150}, []int{0, 100, 200, 300}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fakeServer, c := newClient(t)
+			server := &pagedServer{total: tc.total, honourLimit: true, honourOffset: true, count: tc.count}
+			server.register(t, fakeServer)
+
+			l := listAll(t, c, sharing.ListOpts{})
+			th.CheckEquals(t, tc.listed[0], len(l.Shares))
+			th.CheckEquals(t, tc.count, l.Expected)
+			th.CheckDeepEquals(t, tc.offset, sorted(server.offsets()))
+		})
 	}
-	th.CheckDeepEquals(t, []string{"s1", "s2", "s3", "s4"}, ids)
+}
+
+func TestListAllMax(t *testing.T) {
+	for _, tc := range []struct {
+		max   int
+		pages []string
+	}{
+		{5, []string{"limit=5"}},
+		{150, []string{"limit=100", "limit=100&offset=100"}},
+		{1000, []string{"limit=100", "limit=100&offset=100", "limit=100&offset=200"}},
+	} {
+		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
+			fakeServer, c := newClient(t)
+			server := &pagedServer{total: 250, honourLimit: true, honourOffset: true}
+			server.register(t, fakeServer)
+
+			l := listAll(t, c, sharing.ListOpts{}, sharing.ListAllOpts{Concurrency: 1, Max: tc.max})
+			want := min(tc.max, 250)
+			th.CheckDeepEquals(t, wantIDs(want), shareIDs(l.Shares))
+			th.CheckEquals(t, want, l.Expected)
+			th.CheckDeepEquals(t, tc.pages, server.pageQueries())
+		})
+	}
 }
 
 func TestListAllEmpty(t *testing.T) {
@@ -370,11 +470,10 @@ func TestListAllEmpty(t *testing.T) {
 	server := &pagedServer{total: 0, honourLimit: true, honourOffset: true}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{})
-	th.AssertNoErr(t, err)
-	th.CheckTrue(t, shares != nil)
-	th.CheckEquals(t, 0, len(shares))
-	th.CheckEquals(t, 1, len(server.queries()))
+	l := listAll(t, c, sharing.ListOpts{})
+	th.CheckEquals(t, 0, len(l.Shares))
+	th.CheckEquals(t, 0, l.Expected)
+	th.CheckDeepEquals(t, []string{"limit=100", "count:"}, server.queries())
 }
 
 func TestListAllError(t *testing.T) {
@@ -383,7 +482,12 @@ func TestListAllError(t *testing.T) {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"error_msg": "The token must be updated.", "error_code": "APIGW.0307", "request_id": "gw-1"}`)
 	})
-	_, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{})
+	fakeServer.Mux.HandleFunc(countPath, func(w http.ResponseWriter, r *http.Request) {
+		// Held until the listing gives up on it: the count must not
+		// outlive a failed first page.
+		<-r.Context().Done()
+	})
+	_, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{}, sharing.ListAllOpts{Concurrency: 8})
 	var apiErr *vbs.APIError
 	th.AssertTrue(t, errors.As(err, &apiErr))
 	th.CheckEquals(t, http.StatusUnauthorized, apiErr.StatusCode)
@@ -408,103 +512,72 @@ func wantIDs(n int) []string {
 	return ids
 }
 
-func TestListAllConcurrentlyFetchesTheRestAtOnce(t *testing.T) {
+func sorted(xs []int) []int {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs
+}
+
+// Once the count is known the other pages go out together: the first four
+// are held until all four are in flight, which a listing that read them one
+// by one would never reach. The watchdog only turns such a hang into a
+// failure.
+func TestListAllFetchesTheRestConcurrently(t *testing.T) {
 	fakeServer, c := newClient(t)
-	server := &pagedServer{total: 1050, honourLimit: true, honourOffset: true, latency: 20 * time.Millisecond}
+	const concurrency = 4
+	var arrived sync.WaitGroup
+	arrived.Add(concurrency)
+	allIn := make(chan struct{})
+	go func() { arrived.Wait(); close(allIn) }()
+	var held atomic.Int64
+	server := &pagedServer{total: 1050, honourLimit: true, honourOffset: true, beforePage: func(r *http.Request) {
+		if held.Add(1) <= concurrency {
+			arrived.Done()
+			select {
+			case <-allIn:
+			case <-r.Context().Done():
+			}
+		}
+	}}
 	server.register(t, fakeServer)
 
-	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{ShareToMe: ptr(true)}, 4)
-	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(1050), shareIDs(shares))
-	queries := server.queries()
-	// The first page, then the count with the same filters, then the ten
-	// other pages in any order.
-	th.CheckDeepEquals(t, []string{"limit=100&share_to_me=true", "count:share_to_me=true"}, queries[:2])
-	offsets := server.offsets()[2:]
-	slices.Sort(offsets)
-	th.CheckDeepEquals(t, []int{100, 200, 300, 400, 500, 600, 700, 800, 900, 1000}, offsets)
-	if peak := server.peakInFlight(); peak < 2 || peak > 4 {
-		t.Errorf("%d pages in flight at most, want 2 to 4", peak)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watchdog := time.AfterFunc(time.Minute, cancel)
+	defer watchdog.Stop()
+	l, err := sharing.ListAll(ctx, c, sharing.ListOpts{ShareToMe: ptr(true)}, sharing.ListAllOpts{Concurrency: concurrency})
+	if err != nil {
+		t.Fatalf("%v: the pages after the first were not requested %d at a time", err, concurrency)
 	}
+	th.CheckDeepEquals(t, wantIDs(1050), shareIDs(l.Shares))
+	th.CheckDeepEquals(t, []int{0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000}, sorted(server.offsets()))
 }
 
-func TestListAllConcurrentlyExactMultipleNeedsNoEmptyPage(t *testing.T) {
+// A failed page fails the listing with that page's error, cancels the pages
+// in flight and starts no page after it. Pages after the failing one are
+// held until cancelled, so no success frees a slot once it has failed.
+func TestListAllReportsAFailedPage(t *testing.T) {
 	fakeServer, c := newClient(t)
-	server := &pagedServer{total: 300, honourLimit: true, honourOffset: true}
-	server.register(t, fakeServer)
-
-	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
-	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(300), shareIDs(shares))
-	th.CheckEquals(t, 4, len(server.queries())) // page, count, page, page: no empty fourth page
-}
-
-func TestListAllConcurrentlyOnePageAsksNoCount(t *testing.T) {
-	for _, total := range []int{0, 1, 99} {
-		fakeServer, c := newClient(t)
-		server := &pagedServer{total: total, honourLimit: true, honourOffset: true}
-		server.register(t, fakeServer)
-
-		shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
-		th.AssertNoErr(t, err)
-		th.CheckEquals(t, total, len(shares))
-		th.CheckDeepEquals(t, []string{"limit=100"}, server.queries())
-	}
-}
-
-func TestListAllConcurrentlyPagesOnWithoutCount(t *testing.T) {
-	fakeServer, c := newClient(t)
-	server := &pagedServer{total: 250, honourLimit: true, honourOffset: true, count: -1}
-	server.register(t, fakeServer)
-
-	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
-	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(250), shareIDs(shares))
-	th.CheckDeepEquals(t, []string{"limit=100", "count:", "limit=100&offset=100", "limit=100&offset=200"}, server.queries())
-}
-
-func TestListAllConcurrentlyPicksUpSharingsCreatedAfterTheCount(t *testing.T) {
-	fakeServer, c := newClient(t)
-	// The count is stale: it says 150, the listing has 320.
-	server := &pagedServer{total: 320, honourLimit: true, honourOffset: true, count: 150}
-	server.register(t, fakeServer)
-
-	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
-	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(320), shareIDs(shares))
-	th.CheckDeepEquals(t, []int{0, 0, 100, 200, 300}, server.offsets())
-}
-
-func TestListAllConcurrentlyServerIgnoresPaging(t *testing.T) {
-	// Every page is the same 100: the count bounds the requests, repeats
-	// are dropped.
-	fakeServer, c := newClient(t)
-	server := &pagedServer{total: 100, honourLimit: true, honourOffset: false, count: 500}
-	server.register(t, fakeServer)
-
-	shares, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 8)
-	th.AssertNoErr(t, err)
-	th.CheckDeepEquals(t, wantIDs(100), shareIDs(shares))
-	th.CheckEquals(t, 6, len(server.queries()))
-}
-
-func TestListAllConcurrentlyReportsAFailedPage(t *testing.T) {
-	fakeServer, c := newClient(t)
-	calls := 0
+	const concurrency, failing = 3, 300
 	var mu sync.Mutex
+	calls := 0
 	fakeServer.Mux.HandleFunc(listPath, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Query().Get("offset") == "300" {
+		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		switch {
+		case offset == failing:
 			w.Header().Set("X-Request-Id", "req-page-300")
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, `{"error": {"code": "VolumeBackup.0103", "message": "page failed"}}`)
 			return
+		case offset > failing:
+			<-r.Context().Done()
+			return
 		}
 		items := make([]string, 100)
-		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		for i := range items {
 			items[i] = fmt.Sprintf(`{"id": "share-%04d"}`, offset+i)
 		}
@@ -514,15 +587,17 @@ func TestListAllConcurrentlyReportsAFailedPage(t *testing.T) {
 		fmt.Fprint(w, `{"count": 1000}`)
 	})
 
-	_, err := sharing.ListAllConcurrently(context.TODO(), c, sharing.ListOpts{}, 3)
+	_, err := sharing.ListAll(context.TODO(), c, sharing.ListOpts{}, sharing.ListAllOpts{Concurrency: concurrency, Max: 0})
 	var apiErr *vbs.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError || apiErr.Code != "VolumeBackup.0103" || apiErr.RequestID != "req-page-300" {
 		t.Fatalf("err = %v, want the failed page's API error", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if calls >= 10 {
-		t.Errorf("%d pages requested after one failed; the failure should stop the rest", calls)
+	// The first page, the pages up to the failing one, and at most
+	// concurrency-1 held pages that slots freed by successes let start.
+	if limit := 1 + failing/100 + concurrency - 1; calls > limit {
+		t.Errorf("%d pages requested, at most %d possible if the failure stopped the rest", calls, limit)
 	}
 }
 
