@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/bench"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 // TestFastPathCoversTheDataSources: both data sources qualify for the fast
@@ -68,13 +69,13 @@ type customStringType struct{ basetypes.StringType }
 
 // frameworkAndFast returns the framework's own server for the provider and
 // the one Terraform gets, both configured against the synthetic cloud.
-func frameworkAndFast(t *testing.T) (framework, fast tfprotov6.ProviderServer, cloud *bench.Server) {
+func frameworkAndFast(t *testing.T) (framework, fast tfprotov6.ProviderServer, cloud *fakecloud.Cloud) {
 	t.Helper()
 	cloud, err := bench.Start(bench.Options{Sharings: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cloud.Close() })
+	t.Cleanup(cloud.Close)
 	framework = providerserver.NewProtocol6(New("test")())()
 	fast = NewServer("test")()
 	for _, s := range []tfprotov6.ProviderServer{framework, fast} {
@@ -149,25 +150,25 @@ var fastPathCases = []struct {
 	typeName string
 	set      map[string]any
 }{
-	{"by id", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3)}},
+	{"by id", "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(3)}},
 	{"by id, not found", "vbs_backup_sharing", map[string]any{"id": "ac0fb374-a288-4399-ac63-cc080a13a2ee"}},
-	{"by backup", "vbs_backup_sharing", map[string]any{"backup_id": bench.BackupID(4)}},
-	{"by backup, narrowed", "vbs_backup_sharing", map[string]any{"backup_id": bench.BackupID(5), "to_project_id": bench.TargetProject(5), "share_to_me": false}},
+	{"by backup", "vbs_backup_sharing", map[string]any{"backup_id": fakecloud.BackupID(4)}},
+	{"by backup, narrowed", "vbs_backup_sharing", map[string]any{"backup_id": fakecloud.BackupID(5), "to_project_id": fakecloud.TargetProject(5), "share_to_me": false}},
 	{"by backup, none", "vbs_backup_sharing", map[string]any{"backup_id": "ac0fb374-a288-4399-ac63-cc080a13a2ee"}},
-	{"id and backup", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3), "backup_id": bench.BackupID(3)}},
+	{"id and backup", "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(3), "backup_id": fakecloud.BackupID(3)}},
 	{"neither", "vbs_backup_sharing", map[string]any{}},
-	{"id and filters", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3), "to_project_id": "x", "share_to_me": true}},
+	{"id and filters", "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(3), "to_project_id": "x", "share_to_me": true}},
 	{"bad uuid", "vbs_backup_sharing", map[string]any{"id": "not-a-uuid"}},
 	{"bad uuids", "vbs_backup_sharing", map[string]any{"id": "x", "backup_id": "y"}},
 	{"unknown id", "vbs_backup_sharing", map[string]any{"id": nil}},
 	{"list all", "vbs_backup_sharings", map[string]any{}},
-	{"list filtered", "vbs_backup_sharings", map[string]any{"to_project_id": bench.TargetProject(2), "sort_key": "id", "sort_dir": "desc"}},
+	{"list filtered", "vbs_backup_sharings", map[string]any{"to_project_id": fakecloud.TargetProject(2), "sort_key": "id", "sort_dir": "desc"}},
 	{"list none", "vbs_backup_sharings", map[string]any{"backup_id": "ac0fb374-a288-4399-ac63-cc080a13a2ee"}},
 	{"list bad filters", "vbs_backup_sharings", map[string]any{"backup_id": "x", "sort_key": "container_format", "sort_dir": "up"}},
 	// Read-only attributes set in the configuration: the framework's
 	// attribute walk rejects them, so the fast path must too.
-	{"read-only set", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3), "backup_name": "x"}},
-	{"read-only unknown", "vbs_backup_sharing", map[string]any{"id": bench.SharingID(3), "backup_size": nil}},
+	{"read-only set", "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(3), "backup_name": "x"}},
+	{"read-only unknown", "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(3), "backup_size": nil}},
 	{"list ids set", "vbs_backup_sharings", map[string]any{"ids": []tftypes.Value{tftypes.NewValue(tftypes.String, "a")}}},
 	{"list sharings unknown", "vbs_backup_sharings", map[string]any{"sharings": nil}},
 }
@@ -238,7 +239,7 @@ func TestFastPathAnswersAsTheFrameworkDoes(t *testing.T) {
 func TestFastPathBeforeConfigure(t *testing.T) {
 	ctx := context.Background()
 	framework, fast := providerserver.NewProtocol6(New("test")())(), NewServer("test")()
-	config := dataSourceConfig(t, fast, "vbs_backup_sharing", map[string]any{"id": bench.SharingID(1)})
+	config := dataSourceConfig(t, fast, "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(1)})
 	want, err := framework.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: "vbs_backup_sharing", Config: config})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +259,7 @@ func TestFastPathBeforeConfigure(t *testing.T) {
 func TestFastPathStopProviderCancelsReads(t *testing.T) {
 	_, fast, cloud := frameworkAndFast(t)
 	cloud.SetLatency(30 * time.Second)
-	config := dataSourceConfig(t, fast, "vbs_backup_sharing", map[string]any{"id": bench.SharingID(2)})
+	config := dataSourceConfig(t, fast, "vbs_backup_sharing", map[string]any{"id": fakecloud.SharingID(2)})
 	done := make(chan *tfprotov6.ReadDataSourceResponse, 1)
 	go func() {
 		resp, err := fast.ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{TypeName: "vbs_backup_sharing", Config: config})

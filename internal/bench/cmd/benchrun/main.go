@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/bench"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 func main() {
@@ -218,7 +219,7 @@ type runner struct {
 	ws  *bench.Workspace
 	ctx context.Context
 	// floorSrv serves the plugin floor's one read without latency.
-	floorSrv *bench.Server
+	floorSrv *fakecloud.Cloud
 	provider string
 	schema   *bench.Schema
 	results  []Result
@@ -311,7 +312,7 @@ func (r *runner) floorConfigs(name string, n int) (floorDirs, error) {
 // measure runs args in dir, then in the two floor directories, and adds
 // the runs to m. Alternating the three in every round makes drift in the
 // machine's load hit them alike.
-func (r *runner) measure(m *measured, srv *bench.Server, dir string, floors floorDirs, args []string) error {
+func (r *runner) measure(m *measured, srv *fakecloud.Cloud, dir string, floors floorDirs, args []string) error {
 	srv.ResetCounts()
 	run, err := r.ws.Terraform(r.ctx, dir, args...)
 	if err != nil {
@@ -333,7 +334,7 @@ func (r *runner) measure(m *measured, srv *bench.Server, dir string, floors floo
 	return nil
 }
 
-func (r *runner) repeat(srv *bench.Server, dir string, floors floorDirs, args []string) (measured, error) {
+func (r *runner) repeat(srv *fakecloud.Cloud, dir string, floors floorDirs, args []string) (measured, error) {
 	var m measured
 	for i := 0; i < r.cfg.runs; i++ {
 		if err := r.measure(&m, srv, dir, floors, args); err != nil {
@@ -376,7 +377,7 @@ func summarise(res *Result, m measured) {
 	// Connections and concurrency depend on timing; request counts must not.
 	for _, c := range m.counts {
 		for k, v := range c {
-			if k != bench.CountConnections && k != bench.CountMaxInFlight && v != res.Counts[k] {
+			if k != fakecloud.CountConnections && k != fakecloud.CountMaxInFlight && v != res.Counts[k] {
 				res.CountsVary = true
 			}
 		}
@@ -436,7 +437,7 @@ func (r *runner) planScenario() error {
 	return nil
 }
 
-func (r *runner) planN(srv *bench.Server, n int, dir string, floors floorDirs) error {
+func (r *runner) planN(srv *fakecloud.Cloud, n int, dir string, floors floorDirs) error {
 	for _, lat := range r.cfg.latencies {
 		srv.SetLatency(lat)
 		for _, p := range r.cfg.parallelisms {
@@ -449,7 +450,7 @@ func (r *runner) planN(srv *bench.Server, n int, dir string, floors floorDirs) e
 			summarise(&res, m)
 			res.NetworkFloorMS = ms(time.Duration(ceilDiv(n, p)) * lat)
 			res.Expected = fmt.Sprintf("token=1 sharing_get=%d", n)
-			ok := res.Counts[bench.KindToken] == 1 && res.Counts[bench.KindSharingGet] == int64(n) && !res.CountsVary
+			ok := res.Counts[fakecloud.KindToken] == 1 && res.Counts[fakecloud.KindSharingGet] == int64(n) && !res.CountsVary
 			res.OK = &ok
 			r.results = append(r.results, res)
 			c := res.Counts
@@ -457,9 +458,9 @@ func (r *runner) planN(srv *bench.Server, n int, dir string, floors floorDirs) e
 				n, fmtLat(lat), p, fmtMS(res.WallMedianMS), fmtMS(res.FloorMedianMS), fmtMS(res.PluginFloorMedianMS), fmtMS(res.NetworkFloorMS),
 				excess(res.WallMedianMS, res.FloorMedianMS+res.NetworkFloorMS),
 				excess(res.WallMedianMS, res.PluginFloorMedianMS+res.NetworkFloorMS),
-				mark(c[bench.KindToken], 1, res.CountsVary), mark(c[bench.KindSharingGet], int64(n), res.CountsVary),
-				c[bench.CountRequests]-c[bench.KindToken]-c[bench.KindSharingGet],
-				c[bench.CountConnections], c[bench.CountMaxInFlight], res.ProviderProcesses, fmtRSS(res.PeakRSSKiB),
+				mark(c[fakecloud.KindToken], 1, res.CountsVary), mark(c[fakecloud.KindSharingGet], int64(n), res.CountsVary),
+				c[fakecloud.CountRequests]-c[fakecloud.KindToken]-c[fakecloud.KindSharingGet],
+				c[fakecloud.CountConnections], c[fakecloud.CountMaxInFlight], res.ProviderProcesses, fmtRSS(res.PeakRSSKiB),
 				fmtMS(res.ProviderCPUMedianMS), fmtMS(res.TerraformCPUMedianMS), fmtMS(res.FloorCPUMedianMS))
 		}
 	}
@@ -498,10 +499,10 @@ func (r *runner) dedupScenario() error {
 		if err != nil {
 			return err
 		}
-		ok := c[bench.KindToken] == 1 && c[bench.KindSharingGet] == int64(distinct)
+		ok := c[fakecloud.KindToken] == 1 && c[fakecloud.KindSharingGet] == int64(distinct)
 		r.results = append(r.results, Result{Scenario: "dedup", N: n, Sharings: distinct, Parallelism: 10, Runs: 1,
 			Counts: c, Expected: fmt.Sprintf("token=1 sharing_get=%d", distinct), OK: &ok})
-		fmt.Fprintf(r.cfg.out, "| %d | %d | %d | %d | %d | %s |\n", n, distinct, c[bench.KindToken], c[bench.KindSharingGet], distinct, yes(ok))
+		fmt.Fprintf(r.cfg.out, "| %d | %d | %d | %d | %d | %s |\n", n, distinct, c[fakecloud.KindToken], c[fakecloud.KindSharingGet], distinct, yes(ok))
 	}
 	return nil
 }
@@ -520,7 +521,7 @@ func (r *runner) listScenario() error {
 		return err
 	}
 	defer srv.Close()
-	filtered := map[string]string{"to_project_id": strconv.Quote(bench.TargetProject(3))}
+	filtered := map[string]string{"to_project_id": strconv.Quote(fakecloud.TargetProject(3))}
 	tenth := 0
 	for i := 0; i < total; i++ {
 		if i%10 == 3 {
@@ -584,15 +585,15 @@ func (r *runner) listScenario() error {
 			want, wantCount := pages(v.matches), counts(v.matches)
 			res.NetworkFloorMS = ms(time.Duration(roundTrips(v.matches)) * lat)
 			res.Expected = fmt.Sprintf("token=1 list_page=%d count=%d", want, wantCount)
-			ok := res.Counts[bench.KindToken] == 1 && res.Counts[bench.KindListPage] == int64(want) &&
-				res.Counts[bench.KindCount] == int64(wantCount) && !res.CountsVary
+			ok := res.Counts[fakecloud.KindToken] == 1 && res.Counts[fakecloud.KindListPage] == int64(want) &&
+				res.Counts[fakecloud.KindCount] == int64(wantCount) && !res.CountsVary
 			res.OK = &ok
 			r.results = append(r.results, res)
 			fmt.Fprintf(r.cfg.out, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d + %d | %s | %s | %s |\n",
 				v.name, fmtLat(lat), v.matches, fmtMS(res.WallMedianMS), fmtMS(res.FloorMedianMS), fmtMS(res.PluginFloorMedianMS),
 				fmtMS(res.NetworkFloorMS), excess(res.WallMedianMS, res.PluginFloorMedianMS+res.NetworkFloorMS),
-				mark(res.Counts[bench.KindToken], 1, res.CountsVary), mark(res.Counts[bench.KindListPage], int64(want), res.CountsVary),
-				mark(res.Counts[bench.KindCount], int64(wantCount), res.CountsVary),
+				mark(res.Counts[fakecloud.KindToken], 1, res.CountsVary), mark(res.Counts[fakecloud.KindListPage], int64(want), res.CountsVary),
+				mark(res.Counts[fakecloud.KindCount], int64(wantCount), res.CountsVary),
 				want, wantCount, fmtRSS(res.PeakRSSKiB), fmtMS(res.ProviderCPUMedianMS), fmtMS(res.TerraformCPUMedianMS))
 		}
 	}
@@ -634,7 +635,7 @@ func (r *runner) applyScenario() error {
 	return nil
 }
 
-func (r *runner) applyN(srv *bench.Server, n int) error {
+func (r *runner) applyN(srv *fakecloud.Cloud, n int) error {
 	dir, err := r.ws.Config(fmt.Sprintf("apply-%d", n), bench.ResourceConfig(srv, n))
 	if err != nil {
 		return err
@@ -670,19 +671,19 @@ func (r *runner) applyN(srv *bench.Server, n int) error {
 				var ok bool
 				if step.cmd == "apply" {
 					res.Expected = fmt.Sprintf("token=1 create=%d sharing_get=%d", n, n)
-					ok = c[bench.KindToken] == 1 && c[bench.KindCreate] == int64(n) && c[bench.KindSharingGet] == int64(n)
+					ok = c[fakecloud.KindToken] == 1 && c[fakecloud.KindCreate] == int64(n) && c[fakecloud.KindSharingGet] == int64(n)
 				} else {
 					res.Expected = fmt.Sprintf("token=1 sharing_get=%d delete=%d", n, n)
-					ok = c[bench.KindToken] <= 1 && c[bench.KindDelete] == int64(n) && c[bench.KindSharingGet] == int64(n)
+					ok = c[fakecloud.KindToken] <= 1 && c[fakecloud.KindDelete] == int64(n) && c[fakecloud.KindSharingGet] == int64(n)
 				}
 				ok = ok && !res.CountsVary
 				res.OK = &ok
 				r.results = append(r.results, res)
-				other := c[bench.CountRequests] - c[bench.KindToken] - c[bench.KindCreate] - c[bench.KindSharingGet] - c[bench.KindDelete]
+				other := c[fakecloud.CountRequests] - c[fakecloud.KindToken] - c[fakecloud.KindCreate] - c[fakecloud.KindSharingGet] - c[fakecloud.KindDelete]
 				fmt.Fprintf(r.cfg.out, "| %d | %s | %d | %s | %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %d | %s | %s |\n",
 					n, fmtLat(lat), p, step.cmd, fmtMS(res.WallMedianMS), fmtMS(res.FloorMedianMS), fmtMS(res.PluginFloorMedianMS),
 					fmtMS(res.NetworkFloorMS), excess(res.WallMedianMS, res.PluginFloorMedianMS+res.NetworkFloorMS),
-					c[bench.KindToken], c[bench.KindCreate], c[bench.KindSharingGet], c[bench.KindDelete], other,
+					c[fakecloud.KindToken], c[fakecloud.KindCreate], c[fakecloud.KindSharingGet], c[fakecloud.KindDelete], other,
 					res.ProviderProcesses, fmtRSS(res.PeakRSSKiB), fmtMS(res.ProviderCPUMedianMS))
 			}
 		}
