@@ -43,10 +43,10 @@ type Service struct {
 	Path  string
 }
 
-// Route is a canned reply. Routes on the iam label answer before any login
-// or token check, as Keystone's own paths need no token (so a route can turn
-// the login itself into a 404); routes on other labels answer authenticated
-// requests only, before the sharing API.
+// Route is a canned reply. A route on the iam label answers without a token,
+// as Keystone's own paths need none (so a route can turn the login itself
+// into a 404), except on the catalog path; a route on another label answers
+// authenticated requests only, before the sharing API.
 type Route struct {
 	Method string
 	Label  string // host label (or, with PlainHTTP, service label) of the request
@@ -136,6 +136,7 @@ type Cloud struct {
 	listener  net.Listener
 	server    *http.Server
 	url       string
+	services  []Service // identity, then the catalog
 	transport *http.Transport
 	latency   atomic.Int64
 
@@ -157,18 +158,22 @@ func Start(cfg Config) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cloud{cfg: cfg, listener: ln, routes: append([]Route(nil), cfg.Routes...)}
+	c := &Cloud{
+		cfg: cfg, listener: ln, routes: append([]Route(nil), cfg.Routes...),
+		services: append([]Service{identity}, cfg.Catalog...),
+	}
 	c.latency.Store(int64(cfg.Latency))
 	c.stats.init()
 	c.tokens.init(cfg)
+	addr := ln.Addr().String()
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	c.transport = &http.Transport{
 		// Every host name of the cloud lives on the one listener.
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, network, ln.Addr().String())
+			return dialer.DialContext(ctx, network, addr)
 		},
 	}
-	c.url = "http://" + ln.Addr().String()
+	c.url = "http://" + addr
 	if !cfg.PlainHTTP {
 		cert, pool, err := selfSignedCert("*." + cfg.Domain)
 		if err != nil {
@@ -177,7 +182,7 @@ func Start(cfg Config) (*Cloud, error) {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}})
 		c.transport.TLSClientConfig = &tls.Config{RootCAs: pool}
-		c.url = "https://" + c.listener.Addr().String()
+		c.url = "https://" + addr
 	}
 	c.server = &http.Server{
 		Handler:           http.HandlerFunc(c.serve),
@@ -277,7 +282,7 @@ func (c *Cloud) label(r *http.Request) string {
 		return label
 	}
 	best, bestLen := "", -1
-	for _, s := range append([]Service{identity}, c.cfg.Catalog...) {
+	for _, s := range c.services {
 		rest, ok := strings.CutPrefix(r.URL.Path, s.Path)
 		if ok && (rest == "" || rest[0] == '/') && len(s.Path) > bestLen {
 			best, bestLen = s.Label, len(s.Path)
