@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 // ProviderBlock configures the provider for s with placeholder credentials;
 // the server accepts any password.
-func ProviderBlock(s *Server) string {
+func ProviderBlock(s *fakecloud.Cloud) string {
 	return fmt.Sprintf(`terraform {
   required_providers {
     vbs = {
@@ -30,7 +32,7 @@ provider "vbs" {
 
 // DataSourceConfig has one vbs_backup_sharing data source per entry of ids;
 // repeating an ID repeats a read that the provider may serve once.
-func DataSourceConfig(s *Server, ids []string) string {
+func DataSourceConfig(s *fakecloud.Cloud, ids []string) string {
 	var b strings.Builder
 	b.WriteString(ProviderBlock(s))
 	for i, id := range ids {
@@ -43,18 +45,18 @@ func DataSourceConfig(s *Server, ids []string) string {
 // terraform_data resources, with the same provider block, so the provider's
 // start-up and configuration are part of the floor and only its reads and
 // writes are not.
-func FloorConfig(s *Server, n int) string {
+func FloorConfig(s *fakecloud.Cloud, n int) string {
 	var b strings.Builder
 	b.WriteString(ProviderBlock(s))
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "\nresource \"terraform_data\" \"s%d\" {\n  input = %q\n}\n", i, SharingID(i))
+		fmt.Fprintf(&b, "\nresource \"terraform_data\" \"s%d\" {\n  input = %q\n}\n", i, fakecloud.SharingID(i))
 	}
 	return b.String()
 }
 
 // ListConfig has copies identical vbs_backup_sharings data sources with the
 // given filters; copies > 1 checks that identical listings cost one.
-func ListConfig(s *Server, copies int, filters map[string]string) string {
+func ListConfig(s *fakecloud.Cloud, copies int, filters map[string]string) string {
 	keys := make([]string, 0, len(filters))
 	for k := range filters {
 		keys = append(keys, k)
@@ -82,12 +84,12 @@ func ResourceTarget(i int) string { return fmt.Sprintf("bbbbbbbbbbbbbbbbbbbbbbbb
 
 // ResourceConfig has n vbs_backup_sharing resources; resource i shares
 // synthetic backup i.
-func ResourceConfig(s *Server, n int) string {
+func ResourceConfig(s *fakecloud.Cloud, n int) string {
 	var b strings.Builder
 	b.WriteString(ProviderBlock(s))
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "\nresource \"vbs_backup_sharing\" \"s%d\" {\n  backup_id     = %q\n  to_project_id = %q\n}\n",
-			i, BackupID(i), ResourceTarget(i))
+			i, fakecloud.BackupID(i), ResourceTarget(i))
 	}
 	return b.String()
 }
@@ -97,6 +99,6 @@ func ResourceConfig(s *Server, n int) string {
 // starts a plugin only for a graph that uses it, so the plain floor skips
 // the provider processes the validate and plan walks start (about 100 ms
 // each); this floor pays them, and so isolates what N reads cost.
-func PluginFloorConfig(s *Server, n int) string {
-	return FloorConfig(s, n) + fmt.Sprintf("\ndata \"vbs_backup_sharing\" \"floor\" {\n  id = %q\n}\n", SharingID(0))
+func PluginFloorConfig(s *fakecloud.Cloud, n int) string {
+	return FloorConfig(s, n) + fmt.Sprintf("\ndata \"vbs_backup_sharing\" \"floor\" {\n  id = %q\n}\n", fakecloud.SharingID(0))
 }

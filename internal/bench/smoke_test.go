@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 // TestSmokeRequestEconomy is `make bench` in miniature, run by `go test`:
@@ -41,8 +43,8 @@ func TestSmokeRequestEconomy(t *testing.T) {
 	defer srv.Close()
 	ids := srv.SharingIDs()
 
-	// The list data source and the resource are checked once the provider
-	// has them, so this test needs no change when they arrive.
+	// The schema says which object types the provider has; a missing one
+	// fails its subtest.
 	schemaDir, err := ws.Config("schema", ProviderBlock(srv))
 	if err != nil {
 		t.Fatal(err)
@@ -68,11 +70,11 @@ func TestSmokeRequestEconomy(t *testing.T) {
 		if args[0] == "destroy" {
 			tokens = 2
 		}
-		if c[KindToken] != tokens {
+		if c[fakecloud.KindToken] != tokens {
 			t.Errorf("%d token requests in terraform %s, want %d: the provider must authenticate once per process and share the token",
-				c[KindToken], args[0], tokens)
+				c[fakecloud.KindToken], args[0], tokens)
 		}
-		for _, k := range []string{KindCatalog, KindUnauthorized, KindOther} {
+		for _, k := range []string{fakecloud.KindCatalog, fakecloud.KindUnauthorized, fakecloud.KindOther} {
 			if c[k] != 0 {
 				t.Errorf("%d %s requests in terraform %s, want 0", c[k], k, args[0])
 			}
@@ -90,7 +92,7 @@ func TestSmokeRequestEconomy(t *testing.T) {
 	plan := func(t *testing.T, name string, ids []string) map[string]int64 {
 		t.Helper()
 		c := terraform(t, config(t, name, DataSourceConfig(srv, ids)), "plan")
-		for _, k := range []string{KindListPage, KindCount, KindCreate, KindDelete} {
+		for _, k := range []string{fakecloud.KindListPage, fakecloud.KindCount, fakecloud.KindCreate, fakecloud.KindDelete} {
 			if c[k] != 0 {
 				t.Errorf("%d %s requests in a plan of vbs_backup_sharing data sources, want 0", c[k], k)
 			}
@@ -99,8 +101,8 @@ func TestSmokeRequestEconomy(t *testing.T) {
 	}
 
 	t.Run("distinct ids", func(t *testing.T) {
-		if c := plan(t, "distinct", ids); c[KindSharingGet] != int64(len(ids)) {
-			t.Errorf("%d sharing reads for %d distinct data sources, want exactly one each", c[KindSharingGet], len(ids))
+		if c := plan(t, "distinct", ids); c[fakecloud.KindSharingGet] != int64(len(ids)) {
+			t.Errorf("%d sharing reads for %d distinct data sources, want exactly one each", c[fakecloud.KindSharingGet], len(ids))
 		}
 	})
 
@@ -109,8 +111,8 @@ func TestSmokeRequestEconomy(t *testing.T) {
 		for i := range repeated {
 			repeated[i] = ids[i%5]
 		}
-		if c := plan(t, "repeated", repeated); c[KindSharingGet] != 5 {
-			t.Errorf("%d sharing reads for 20 data sources over 5 distinct ids, want 5: identical reads in one run must share one request", c[KindSharingGet])
+		if c := plan(t, "repeated", repeated); c[fakecloud.KindSharingGet] != 5 {
+			t.Errorf("%d sharing reads for 20 data sources over 5 distinct ids, want 5: identical reads in one run must share one request", c[fakecloud.KindSharingGet])
 		}
 	})
 
@@ -140,11 +142,11 @@ func TestSmokeRequestEconomy(t *testing.T) {
 		}
 		// Three data sources with the same filters; the two sharings to
 		// project 3 fit one short page, and the count asked with it says so.
-		filters := map[string]string{"to_project_id": fmt.Sprintf("%q", TargetProject(3))}
+		filters := map[string]string{"to_project_id": fmt.Sprintf("%q", fakecloud.TargetProject(3))}
 		c := terraform(t, config(t, "list", ListConfig(srv, 3, filters)), "plan")
-		if c[KindListPage] != 1 || c[KindCount] != 1 || c[KindSharingGet] != 0 {
+		if c[fakecloud.KindListPage] != 1 || c[fakecloud.KindCount] != 1 || c[fakecloud.KindSharingGet] != 0 {
 			t.Errorf("%d list pages, %d counts and %d sharing reads for 3 identical one-page listings, want 1, 1 and 0",
-				c[KindListPage], c[KindCount], c[KindSharingGet])
+				c[fakecloud.KindListPage], c[fakecloud.KindCount], c[fakecloud.KindSharingGet])
 		}
 	})
 
@@ -155,14 +157,14 @@ func TestSmokeRequestEconomy(t *testing.T) {
 		const n = 5
 		wd := config(t, "resources", ResourceConfig(srv, n))
 		c := terraform(t, wd, "apply", "-auto-approve")
-		if c[KindCreate] != n || c[KindSharingGet] != n || c[KindDelete] != 0 {
+		if c[fakecloud.KindCreate] != n || c[fakecloud.KindSharingGet] != n || c[fakecloud.KindDelete] != 0 {
 			t.Errorf("apply of %d sharings: %d creates, %d reads, %d deletes; want %d, %d (the read-back of each new sharing), 0",
-				n, c[KindCreate], c[KindSharingGet], c[KindDelete], n, n)
+				n, c[fakecloud.KindCreate], c[fakecloud.KindSharingGet], c[fakecloud.KindDelete], n, n)
 		}
 		c = terraform(t, wd, "destroy", "-auto-approve")
-		if c[KindDelete] != n || c[KindSharingGet] != n || c[KindCreate] != 0 {
+		if c[fakecloud.KindDelete] != n || c[fakecloud.KindSharingGet] != n || c[fakecloud.KindCreate] != 0 {
 			t.Errorf("destroy of %d sharings: %d deletes, %d reads, %d creates; want %d, %d (the refresh), 0",
-				n, c[KindDelete], c[KindSharingGet], c[KindCreate], n, n)
+				n, c[fakecloud.KindDelete], c[fakecloud.KindSharingGet], c[fakecloud.KindCreate], n, n)
 		}
 	})
 }

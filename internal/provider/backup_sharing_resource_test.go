@@ -14,8 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
-	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded/fakecloud"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 const (

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
-	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )

@@ -14,8 +14,8 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/aksk"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
-	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded/fakecloud"
 )
 
 // An access key pair the fake cloud accepts. Like the password and token,

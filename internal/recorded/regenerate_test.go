@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
-	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded/fakecloud"
 )
 
 func cassetteDir(t *testing.T) string {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
-	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded/fakecloud"
 )
 
 // Secrets the fake cloud demands and issues. They are distinctive so that a

@@ -1,6 +1,7 @@
-// Command benchserver runs the benchmark's synthetic cloud on its own, for
-// trying the provider by hand or from a script: Keystone v3 and the VBS
-// sharing API with -n synthetic sharings and -latency per request.
+// Command benchserver runs the benchmark's cloud (bench.Start, the fake cloud
+// over plain HTTP) on its own, for trying the provider by hand or from a
+// script: Keystone v3 and the VBS sharing API with -n synthetic sharings and
+// -latency per request.
 //
 // It prints BENCH_URL=http://127.0.0.1:PORT once it listens (also written
 // to -port-file), serves the request counts as JSON at GET /_bench/counts
@@ -19,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/bench"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 func main() {
@@ -58,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	}
 	fmt.Fprintf(stdout, "BENCH_URL=%s\n", srv.URL())
 	fmt.Fprintf(stderr, "benchserver: %d sharings, latency %s, Keystone at %s, project %s; first sharing %s\n",
-		*n, *latency, srv.AuthURL(), bench.ProjectID, bench.SharingID(0))
+		*n, *latency, srv.AuthURL(), bench.ProjectID, fakecloud.SharingID(0))
 	<-stop
 	b, _ := json.Marshal(srv.Counts())
 	fmt.Fprintf(stdout, "%s\n", b)
