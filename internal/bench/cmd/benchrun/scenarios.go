@@ -176,25 +176,15 @@ func (r *runner) listScenario() error {
 			tenth++
 		}
 	}
-	// The provider lists with sharing.ListAllConcurrently: one page of 100;
-	// if it is full, one count and then the other pages, 8 at a time. So k
-	// sharings cost ceil(k/100) pages (at least one) and one count when
-	// k >= 100, and the round trips one after another are the token, the
-	// first page, the count and ceil((pages-1)/8) rounds of pages.
+	// The provider lists with sharing.ListAll: the first page of 100 and the
+	// count together, then the other pages, 8 at a time. So k sharings cost
+	// ceil(k/100) pages (at least one) and one count, and the round trips
+	// one after another are the token, the first page (with the count
+	// beside it) and ceil((pages-1)/8) rounds of pages.
 	const pageSize, pageConcurrency = 100, 8
 	pages := func(k int) int { return max(1, (k+pageSize-1)/pageSize) }
-	counts := func(k int) int {
-		if k >= pageSize {
-			return 1
-		}
-		return 0
-	}
-	roundTrips := func(k int) int {
-		if k < pageSize {
-			return 2
-		}
-		return 3 + (pages(k)-1+pageConcurrency-1)/pageConcurrency
-	}
+	counts := func(int) int { return 1 }
+	roundTrips := func(k int) int { return 2 + (pages(k)-1+pageConcurrency-1)/pageConcurrency }
 	variants := []struct {
 		name    string
 		copies  int
@@ -212,7 +202,7 @@ func (r *runner) listScenario() error {
 	p := r.cfg.parallelisms[0]
 	fmt.Fprintf(r.cfg.out, "\n### `vbs_backup_sharings` over %d sharings (P=%d)\n\n"+
 		"Floors: *TF* is a plan of one `terraform_data`, *plugin* adds one zero-latency `vbs_backup_sharing`; "+
-		"*net* is the round trips one after another × latency: the token, the first page, the count, "+
+		"*net* is the round trips one after another × latency: the token, the first page with the count beside it, "+
 		"then the other pages 8 at a time.\n\n"+
 		"| listing | latency | sharings listed | wall | TF floor | plugin floor | net floor | excess over plugin+net | token | list pages | count | expected pages + count | provider peak RSS | provider CPU | terraform CPU |\n"+
 		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n", total, p)
