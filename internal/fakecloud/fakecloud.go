@@ -57,6 +57,9 @@ type Route struct {
 	// Times limits how often the route answers (0: always), so a scenario
 	// can make the first DELETE fail and the next one succeed.
 	Times int
+	// Delay is waited before the answer, on top of the cloud's latency: a
+	// slow call. A client that gives up meanwhile gets no answer.
+	Delay time.Duration
 }
 
 // Config describes the cloud. Empty identity fields take the values of
@@ -111,6 +114,11 @@ type Config struct {
 	// MaxPageSize, when positive, caps every page of the sharing list, as
 	// servers that ignore a larger limit do. Count is not affected.
 	MaxPageSize int
+	// IgnoredFilters are list and count filters the server does not
+	// honour, as query parameter names ("backup_id"): it answers as if
+	// they were not sent, as a server might for a filter whose name the
+	// reference misspells.
+	IgnoredFilters []string
 	// Latency is waited before every counted response, the login's too. A
 	// request whose client gives up meanwhile gets no answer.
 	Latency time.Duration

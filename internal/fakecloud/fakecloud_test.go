@@ -318,3 +318,32 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("after reset: counts %v, requests %v", m, c.Requests())
 	}
 }
+
+// A route's delay holds its answer, after the request is counted, until the
+// client gives up; other routes answer at once.
+func TestRouteDelay(t *testing.T) {
+	slow := sharingRoute
+	slow.Delay = time.Hour
+	c := start(t, fakecloud.Config{Catalog: []fakecloud.Service{vbsService}, Routes: []fakecloud.Route{slow}})
+	if r := mustCall(t, c, http.MethodPost, "iam", "/v3/auth/tokens", "", loginBody(fakecloud.Default.Password)); r.status != http.StatusCreated {
+		t.Fatalf("login: %d, want an undelayed 201", r.status)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := call(ctx, t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, "")
+		done <- err
+	}()
+	for c.Counts()[fakecloud.KindSharingGet] < 1 {
+		runtime.Gosched()
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the delayed route answered at once: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled request returned %v", err)
+	}
+}

@@ -113,21 +113,17 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	c.requests = append(c.requests, r.Method+" "+label+" "+r.URL.Path)
 	c.mu.Unlock()
 
-	if d := time.Duration(c.latency.Load()); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !wait(r, time.Duration(c.latency.Load())) {
+		return
 	}
 	if refusal != nil {
 		refusal(w)
 		return
 	}
 	if route := c.takeRoute(r.Method, label, r.URL.Path); route != nil {
-		writeRaw(w, route.Status, route.Header, route.Body)
+		if wait(r, route.Delay) {
+			writeRaw(w, route.Status, route.Header, route.Body)
+		}
 		return
 	}
 	switch {
@@ -135,7 +131,7 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 		c.login(w, r)
 	case label == "iam" && r.Method == http.MethodGet && r.URL.Path == catalogPath:
 		c.serveCatalog(w)
-	case label == "vbs" && c.cfg.Sharings != nil && c.cfg.Sharings.serve(w, r, c.cfg.MaxPageSize):
+	case label == "vbs" && c.cfg.Sharings != nil && c.cfg.Sharings.serve(w, r, listQuirks{maxPageSize: c.cfg.MaxPageSize, ignoredFilters: c.cfg.IgnoredFilters}):
 	default:
 		writeJSON(w, http.StatusNotFound, nil, map[string]any{
 			"itemNotFound": map[string]any{"code": 404, "message": "The resource could not be found."},
@@ -226,4 +222,20 @@ func writeBytes(w http.ResponseWriter, status int, header map[string]string, bod
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// wait waits d, or until the client gives up on r, and reports whether the
+// answer is still wanted.
+func wait(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }

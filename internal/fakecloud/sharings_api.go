@@ -44,9 +44,15 @@ func sharingOp(method, path string) (project, kind, id string, ok bool) {
 	return "", "", "", false
 }
 
+// listQuirks are the ways a server's listing departs from the reference.
+type listQuirks struct {
+	maxPageSize    int
+	ignoredFilters []string
+}
+
 // serve answers one request of the sharing API for the store's project; it
 // reports false for any other path.
-func (s *Sharings) serve(w http.ResponseWriter, r *http.Request, maxPageSize int) bool {
+func (s *Sharings) serve(w http.ResponseWriter, r *http.Request, quirks listQuirks) bool {
 	project, kind, id, ok := sharingOp(r.Method, r.URL.Path)
 	if !ok || project != s.projectID {
 		return false
@@ -55,9 +61,9 @@ func (s *Sharings) serve(w http.ResponseWriter, r *http.Request, maxPageSize int
 	case KindCreate:
 		s.create(w, r)
 	case KindListPage:
-		s.list(w, r, maxPageSize)
+		s.list(w, r, quirks)
 	case KindCount:
-		s.count(w, r)
+		s.count(w, r, quirks)
 	case KindDelete:
 		s.delete(w, r, id)
 	default:
@@ -100,7 +106,10 @@ type listFilter struct {
 	hasLimit                         bool
 }
 
-func parseFilter(q url.Values) (listFilter, error) {
+func parseFilter(q url.Values, quirks listQuirks) (listFilter, error) {
+	for _, name := range quirks.ignoredFilters {
+		q.Del(name)
+	}
 	f := listFilter{
 		volumeID: q.Get("volume_id"), name: strings.ToLower(q.Get("name")), status: q.Get("status"),
 		backupID: q.Get("backup_id"), fromProjectID: q.Get("from_project_id"), toProjectID: q.Get("to_project_id"),
@@ -194,8 +203,8 @@ func (s *Sharings) selectRecords(f listFilter) []*record {
 	return out
 }
 
-func (s *Sharings) list(w http.ResponseWriter, r *http.Request, maxPageSize int) {
-	f, err := parseFilter(r.URL.Query())
+func (s *Sharings) list(w http.ResponseWriter, r *http.Request, quirks listQuirks) {
+	f, err := parseFilter(r.URL.Query(), quirks)
 	if err != nil {
 		writeBadRequest(w, err.Error())
 		return
@@ -205,8 +214,8 @@ func (s *Sharings) list(w http.ResponseWriter, r *http.Request, maxPageSize int)
 	if f.hasLimit && f.limit < len(page) {
 		page = page[:f.limit]
 	}
-	if maxPageSize > 0 && maxPageSize < len(page) {
-		page = page[:maxPageSize]
+	if quirks.maxPageSize > 0 && quirks.maxPageSize < len(page) {
+		page = page[:quirks.maxPageSize]
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"shared":[`)
@@ -220,8 +229,8 @@ func (s *Sharings) list(w http.ResponseWriter, r *http.Request, maxPageSize int)
 	writeBytes(w, http.StatusOK, nil, buf.Bytes())
 }
 
-func (s *Sharings) count(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilter(r.URL.Query())
+func (s *Sharings) count(w http.ResponseWriter, r *http.Request, quirks listQuirks) {
+	f, err := parseFilter(r.URL.Query(), quirks)
 	if err != nil {
 		writeBadRequest(w, err.Error())
 		return

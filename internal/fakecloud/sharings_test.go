@@ -197,6 +197,22 @@ func TestMaxPageSize(t *testing.T) {
 	}
 }
 
+// A cloud that ignores a filter answers list and count as if it were not
+// sent.
+func TestIgnoredFilters(t *testing.T) {
+	c := startSynthetic(t, 12, func(cfg *fakecloud.Config) { cfg.IgnoredFilters = []string{"backup_id"} })
+	if got := page(t, c, "backup_id="+fakecloud.BackupID(3)); len(got) != 12 {
+		t.Errorf("ignored backup_id: %d items, want all 12", len(got))
+	}
+	if got := page(t, c, "to_project_id="+fakecloud.TargetProject(3)); len(got) != 1 {
+		t.Errorf("to_project_id, still honoured: %d items, want 1", len(got))
+	}
+	r := mustCall(t, c, http.MethodGet, "vbs", "/v2/"+projectID+"/os-vendor-backup-sharing/count?backup_id="+fakecloud.BackupID(3), fakecloud.Default.Token, "")
+	if r.body != `{"count":12}` {
+		t.Errorf("count with an ignored backup_id: %s, want 12", r.body)
+	}
+}
+
 func TestListOrderFiltersAndPaging(t *testing.T) {
 	c := startSynthetic(t, 12)
 	for _, tc := range []struct {

@@ -105,3 +105,22 @@ func TestOperationFailByClass(t *testing.T) {
 		})
 	}
 }
+
+// A resource's create and delete timeouts are named the same way as a
+// read's.
+func TestOperationTimeoutNamesTheTimeout(t *testing.T) {
+	for name, what := range map[string]subject{
+		"timeouts.create": {doing: "sharing backup b with project p"},
+		"timeouts.delete": sharingSubject("cancelling", testSharingID),
+	} {
+		var diags diag.Diagnostics
+		op := &operation{parent: context.Background(), timeout: 90 * time.Second, timeoutName: name, diags: &diags}
+		op.ctx, op.cancel = context.WithDeadline(op.parent, time.Now().Add(-time.Second))
+		op.fail(what, context.DeadlineExceeded)
+		op.end()
+		want := regexp.MustCompile(`^(Sharing|Cancelling) .* timed out after 1m30s \(` + regexp.QuoteMeta(name) + `\)$`)
+		if len(diags) != 1 || !want.MatchString(diags[0].Summary()) || !strings.Contains(diags[0].Detail(), name) {
+			t.Errorf("%s: %v", name, diags)
+		}
+	}
+}

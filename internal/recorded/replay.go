@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 )
@@ -193,6 +194,17 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		writeError(w, http.StatusInternalServerError, "RECORDED.UNMATCHED", msg)
 		return
+	}
+	if d := interaction.Response.Duration; d > 0 {
+		// A recorded slow answer: as slow on replay, unless the client
+		// gives up first.
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	resp, err := interaction.GetHTTPResponse()
 	if err != nil {

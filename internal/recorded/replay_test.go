@@ -37,6 +37,9 @@ func TestReplayCommittedCassettes(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			srv := startReplay(t, filepath.Join(dir, sc.name))
 			ex := runClient(t, srv.Client(), srv.AuthURL(), sc)
+			if sc.authStatus != 0 {
+				return // runClient checked the login's answer
+			}
 
 			if ex.subjectToken == "" {
 				t.Error("token response has no X-Subject-Token")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
@@ -58,8 +59,10 @@ func (s sanitizer) interaction(i *cassette.Interaction) error {
 	resp.Headers = s.headers(resp.Headers, false)
 	resp.Body = s.body(resp.Body)
 	resp.ContentLength = int64(len(resp.Body))
-	// Timing differs on every run and replay does not simulate latency.
-	resp.Duration = 0
+	// Timing differs on every run, so it is dropped, except for an answer
+	// that took a second or more: that one is kept in whole seconds, and
+	// replay is as slow as the cloud was (a slow-answer cassette).
+	resp.Duration = resp.Duration.Truncate(time.Second)
 	return nil
 }
 

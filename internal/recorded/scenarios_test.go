@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/recorded"
@@ -49,6 +51,13 @@ type scenario struct {
 	status    int
 	header    map[string]string
 	body      string
+	// delay makes the GET a slow answer.
+	delay time.Duration
+	// authPath, when set, is where the client looks for Keystone instead
+	// of /v3; the cloud has no Keystone there, so the scenario ends with
+	// that login's answer, authStatus.
+	authPath   string
+	authStatus int
 }
 
 var scenarios = []scenario{
@@ -90,6 +99,22 @@ var scenarios = []scenario{
 		body:      sharingFullBody,
 	},
 	{
+		// A GET that takes two seconds, for the read timeout's tests.
+		name:      "sharing_slow",
+		catalog:   []fakecloud.Service{vbsv2Service},
+		sharingID: sharingID,
+		status:    http.StatusOK,
+		body:      sharingFullBody,
+		delay:     2 * time.Second,
+	},
+	{
+		// auth_url with a path prefix Keystone does not have.
+		name:       "keystone_not_found",
+		catalog:    []fakecloud.Service{vbsv2Service},
+		authPath:   "/identity/v3",
+		authStatus: http.StatusNotFound,
+	},
+	{
 		name:      "sharing_forbidden",
 		catalog:   []fakecloud.Service{vbsv2Service},
 		sharingID: sharingID,
@@ -111,7 +136,7 @@ func (sc scenario) cloudConfig() fakecloud.Config {
 	cfg.Catalog = sc.catalog
 	cfg.Routes = []fakecloud.Route{{
 		Method: http.MethodGet, Label: "vbs", Path: sc.sharingPath(),
-		Status: sc.status, Header: sc.header, Body: sc.body,
+		Status: sc.status, Header: sc.header, Body: sc.body, Delay: sc.delay,
 	}}
 	return cfg
 }
@@ -206,8 +231,22 @@ func endpointFor(t *testing.T, catalog []catalogEntry) string {
 // scenario's sharing.
 func runClient(t *testing.T, client *http.Client, authURL string, sc scenario) exchange {
 	t.Helper()
+	if sc.authPath != "" {
+		u, err := url.Parse(authURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path = sc.authPath
+		authURL = u.String()
+	}
 	resp, data := authenticate(t, client, authURL, authBody(testPassword, projectID))
 	ex := exchange{authStatus: resp.StatusCode, subjectToken: resp.Header.Get("X-Subject-Token")}
+	if sc.authStatus != 0 {
+		if resp.StatusCode != sc.authStatus {
+			t.Fatalf("keystone auth at %s: status %d, want %d; body %s", authURL, resp.StatusCode, sc.authStatus, data)
+		}
+		return ex
+	}
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("keystone auth: status %d, body %s", resp.StatusCode, data)
 	}
