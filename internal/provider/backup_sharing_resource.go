@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -22,6 +23,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*backupSharingResource)(nil)
 	_ resource.ResourceWithImportState = (*backupSharingResource)(nil)
+	_ resource.ResourceWithIdentity    = (*backupSharingResource)(nil)
 )
 
 // NewBackupSharingResource returns the vbs_backup_sharing resource.
@@ -37,6 +39,12 @@ type backupSharingResourceModel struct {
 	ID       types.String   `tfsdk:"id"`
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
 	backupSharingAttributes
+}
+
+// backupSharingIdentity is the identity of a sharing: its ID, everywhere
+// (state, import, query results).
+type backupSharingIdentity struct {
+	ID types.String `tfsdk:"id"`
 }
 
 func (r *backupSharingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -68,6 +76,17 @@ func (r *backupSharingResource) Schema(ctx context.Context, _ resource.SchemaReq
 		MarkdownDescription: "Shares a volume backup of this provider's project with another project. The receiving project " +
 			"can then restore from the backup. Destroying the resource cancels the sharing; the backup itself is untouched.",
 		Attributes: attrs,
+	}
+}
+
+func (r *backupSharingResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "ID of the backup sharing, a UUID such as `ac0fb374-a288-4399-ac63-cc080a13a2ee`.",
+			},
+		},
 	}
 }
 
@@ -111,6 +130,7 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 	// resource that Terraform can destroy, not an orphaned sharing.
 	plan.ID = types.StringValue(id)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), plan.ID)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, backupSharingIdentity{ID: plan.ID})...)
 	r.client.Forget("sharing:" + id)
 	share, err := sharing.Get(op.ctx, op.conn.VBS, id).Extract()
 	if err != nil {
@@ -148,6 +168,7 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 	}
 	state.backupSharingAttributes = flattenBackupSharing(share)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, backupSharingIdentity{ID: state.ID})...)
 }
 
 // Update only changes timeouts: every other change replaces the sharing.
@@ -183,13 +204,25 @@ func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
-// ImportState takes a sharing ID; Read fills in the rest.
+// ImportState takes a sharing ID, as a string (terraform import, an import
+// block's id) or as the identity's id (an import block's identity); Read
+// fills in the rest.
 func (r *backupSharingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !uuidPattern.MatchString(req.ID) {
+	id, where := req.ID, "The import ID"
+	if id == "" && req.Identity != nil {
+		var identity backupSharingIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		id, where = identity.ID.ValueString(), "The identity's id"
+	}
+	if !uuidPattern.MatchString(id) {
 		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not a backup sharing ID. Import with the sharing's ID, a UUID such as ac0fb374-a288-4399-ac63-cc080a13a2ee "+
-				"(list them with the vbs_backup_sharings data source).", req.ID))
+			fmt.Sprintf("%s, %q, is not a backup sharing ID. Import with the sharing's ID, a UUID such as "+
+				"ac0fb374-a288-4399-ac63-cc080a13a2ee (list them with the vbs_backup_sharings data source, or find them "+
+				"with terraform query).", where, id))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
 }

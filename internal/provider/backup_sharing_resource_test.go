@@ -165,7 +165,7 @@ resource "vbs_backup_sharing" "test" {
 			ResourceName:  testSharingResource,
 			ImportState:   true,
 			ImportStateId: "nightly-db",
-			ExpectError:   regexp.MustCompile(`(?s)Invalid\s+import\s+ID.*"nightly-db"\s+is\s+not\s+a\s+backup\s+sharing\s+ID`),
+			ExpectError:   regexp.MustCompile(`(?s)Invalid\s+import\s+ID.*The\s+import\s+ID,\s+"nightly-db",\s+is\s+not\s+a\s+backup\s+sharing\s+ID`),
 		}},
 	})
 }

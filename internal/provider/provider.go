@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -25,6 +26,7 @@ import (
 var (
 	_ provider.Provider                     = (*vbsProvider)(nil)
 	_ provider.ProviderWithConfigValidators = (*vbsProvider)(nil)
+	_ provider.ProviderWithListResources    = (*vbsProvider)(nil)
 )
 
 // New returns a function that builds the provider, as providerserver wants.
@@ -226,11 +228,18 @@ func (p *vbsProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	resp.DataSourceData = c
 	resp.ResourceData = c
+	resp.ListResourceData = c
 }
 
 func (p *vbsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBackupSharingResource,
+	}
+}
+
+func (p *vbsProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewBackupSharingListResource,
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 // thing.
 func NewServer(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return detachingServer{providerserver.NewProtocol6(New(version)())()}
+		// The framework's server implements every optional RPC group.
+		server, _ := providerserver.NewProtocol6(New(version)())().(tfprotov6.ProviderServerWithListResource)
+		return detachingServer{server}
 	}
 }
 
