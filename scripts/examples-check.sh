@@ -18,6 +18,12 @@
 # version constraint (checked on Terraform 1.5.7 and 1.11.4), which is why the
 # constraint is checked separately with `terraform providers`.
 #
+# Query files and identity: a directory with .tfquery.hcl files, or a block
+# with `list` blocks, is validated as a query (`validate -query`), and it and
+# anything that imports by `identity` needs a newer CLI than the minimum: they
+# are checked with Terraform 1.14.9 (QUERY_TERRAFORM, else
+# scripts/cli-path.sh terraform-1.14.9, which builds it once when missing).
+#
 # Fragments: a block that only makes sense inside another example (an import
 # block for the resource of the example above it) is marked with an HTML
 # comment starting with "<!-- fragment" as the last non-blank line before its
@@ -33,6 +39,7 @@ cd "$root"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 
 terraform=${1:-$(scripts/terraform-path.sh)}
+query_terraform=${QUERY_TERRAFORM:-$(scripts/cli-path.sh terraform-1.14.9)}
 
 for v in $(compgen -e -X '!OS_*'); do unset "$v"; done
 
@@ -55,10 +62,16 @@ RC
 export TF_CLI_CONFIG_FILE="$work/terraformrc"
 tf_version=$("$terraform" version 2>/dev/null) || { echo "$terraform does not run" >&2; exit 1; }
 echo "==> ${tf_version%%$'\n'*} ($terraform)"
+tf_version=$("$query_terraform" version 2>/dev/null) || { echo "$query_terraform does not run" >&2; exit 1; }
+echo "==> ${tf_version%%$'\n'*} for queries and imports by identity ($query_terraform)"
+
+# needs_query_cli FILE...: the files use list blocks or import by identity.
+needs_query_cli() { grep -Eqs '^[[:space:]]*(list[[:space:]]+"|identity[[:space:]]*=)' "$@"; }
 
 fail=0
 echo "==> terraform fmt -check -recursive examples/"
-if ! "$terraform" fmt -check -recursive -diff examples/; then
+# The newer CLI also formats .tfquery.hcl files.
+if ! "$terraform" fmt -check -recursive -diff examples/ || ! "$query_terraform" fmt -check -recursive -diff examples/; then
   echo "examples/ is not formatted: run make fmt" >&2
   fail=1
 fi
@@ -88,14 +101,19 @@ show_errors() {
       n = substr($0, 1, RLENGTH - 1) + off
       $0 = sprintf("%" (RLENGTH - 1) "d", n) substr($0, RLENGTH)
     }
-    { page("main.tf", "main_tf"); page("fragment.tf", "fragment_tf"); print }'
+    { page("main.tf", "main_tf"); page("fragment.tf", "fragment_tf"); page("fragment.tfquery.hcl", "fragment_tf"); print }'
 }
 
-# check_config DIR LABEL: the required_providers declaration, then validate;
+# check_config DIR LABEL: the required_providers declaration, then validate
+# (with the newer CLI, and of the queries too, where the files need it);
 # prints what failed and returns non-zero if anything did.
 checked=0
 check_config() {
-  local dir=$1 label=$2 ok=1 out providers_out=""
+  local dir=$1 label=$2 ok=1 out providers_out="" terraform=$terraform validate=(validate -no-color)
+  if compgen -G "$dir/*.tfquery.hcl" >/dev/null || needs_query_cli "$dir"/*.tf; then
+    terraform=$query_terraform
+    validate+=(-query)
+  fi
   checked=$((checked + 1))
   # `terraform providers` lists each requirement as
   # "provider[registry.terraform.io/vbs-tf/vbs] ~> 0.1"; nothing after the
@@ -109,7 +127,7 @@ check_config() {
     printf '%s\n' "$out" >&2
     ok=0
   fi
-  if ! out=$(cd "$dir" && TF_DATA_DIR="$dir/.terraform" "$terraform" validate -no-color 2>&1); then
+  if ! out=$(cd "$dir" && TF_DATA_DIR="$dir/.terraform" "$terraform" "${validate[@]}" 2>&1); then
     printf 'FAIL  %s: terraform validate\n' "$label" >&2
     printf '%s\n' "$out" | show_errors >&2
     ok=0
@@ -128,6 +146,7 @@ for d in $dirs; do
   copy="$work/examples/$n"
   mkdir -p "$copy"
   cp "$d"/*.tf "$copy/"
+  cp "$d"/*.tfquery.hcl "$copy/" 2>/dev/null || true
   if main_tf="" fragment_tf="" check_config "$copy" "$d"; then echo "ok    $d"; else fail=1; fi
 done
 
@@ -175,7 +194,10 @@ while IFS=$'\t' read -r -u 3 k file line kind; do
     main_tf="$file:$line" fragment_tf=""
   elif [ "$base_file" = "$file" ]; then
     cp "$base_dir/main.tf" "$dir/main.tf"
-    cp "$work/md/$k.tf" "$dir/fragment.tf"
+    # A fragment of list blocks is a query file.
+    fragment=fragment.tf
+    if grep -Eqs '^[[:space:]]*list[[:space:]]+"' "$work/md/$k.tf"; then fragment=fragment.tfquery.hcl; fi
+    cp "$work/md/$k.tf" "$dir/$fragment"
     main_tf="$file:$base_line" fragment_tf="$file:$line"
   else
     printf 'FAIL  %s: a fragment with no complete block above it in %s\n' "$label" "$file" >&2

@@ -144,7 +144,7 @@ data "vbs_backup_sharing" "test" {
 
 // dynamicValue is an object of schema's type with the given attributes set
 // and every other attribute null.
-func dynamicValue(t *testing.T, schema *tfprotov6.Schema, set map[string]string) *tfprotov6.DynamicValue {
+func dynamicValue(t testing.TB, schema *tfprotov6.Schema, set map[string]string) *tfprotov6.DynamicValue {
 	t.Helper()
 	objectType, ok := schema.ValueType().(tftypes.Object)
 	if !ok {

@@ -53,17 +53,19 @@ func QuietLogs() {
 	}
 }
 
-// TuneGC lets the provider's heap grow to five times its live size between
-// collections instead of Go's default of twice, and does nothing when GOGC
-// or GOMEMLIMIT is set.
+// TuneGC lets the provider's heap grow to three times its live size
+// between collections instead of Go's default of twice, and does nothing
+// when GOGC or GOMEMLIMIT is set.
 //
-// The provider's live heap is small (10 to 20 MiB through a plan of 5000
-// reads), but every RPC allocates: the framework builds a fresh map of the
-// schema's attributes for each path it resolves. With the default the
-// collector took about a sixth of the provider's CPU; with this it takes a
-// quarter of that, for some 15 MiB more peak RSS (BENCHMARKS.md). There is
-// no soft memory limit: a large listing's live heap can exceed any small
-// one, and under it the collector would run back to back.
+// The provider's live heap is small (tens of MiB through a plan of 5000
+// reads), but every RPC makes garbage: the framework's reflection and schema
+// walks allocate about 100 KiB per data source read. Measured on plans of
+// 1000 and 5000 data sources and a 10,000-sharing listing (BENCHMARKS.md):
+// the default (100) costs a fifth more provider CPU; 400 keeps the CPU of
+// 200 but lets a plan of 5000 reads peak at 115 MiB and the listing at
+// 560 MiB, where 200 peaks at 82 and 334 MiB. There is no soft memory
+// limit: a large listing's live heap can exceed any small one, and under
+// it the collector would run back to back.
 func TuneGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -71,4 +73,4 @@ func TuneGC() {
 	debug.SetGCPercent(gcPercent)
 }
 
-const gcPercent = 400
+const gcPercent = 200
