@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,16 +30,18 @@ func TestClassify(t *testing.T) {
 		}
 		return err
 	}
+	tlsServer := httptest.NewTLSServer(http.NotFoundHandler())
+	defer tlsServer.Close()
+	tlsServer.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+	plainServer := httptest.NewServer(http.NotFoundHandler())
+	defer plainServer.Close()
+	// Taken last, so neither server can land on the port it frees.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	closed := l.Addr().String()
 	l.Close()
-	tlsServer := httptest.NewTLSServer(http.NotFoundHandler())
-	defer tlsServer.Close()
-	plainServer := httptest.NewServer(http.NotFoundHandler())
-	defer plainServer.Close()
 
 	api := &vbs.APIError{StatusCode: 404}
 	for name, tc := range map[string]struct {

@@ -99,7 +99,7 @@ func TestSharedCallerCancellationFailsOnlyThatCaller(t *testing.T) {
 	fetch := func(ctx context.Context) (string, error) {
 		<-release
 		fetchErr <- ctx.Err()
-		return "value", nil
+		return "value", ctx.Err()
 	}
 	patient := make(chan error, 1)
 	go func() {

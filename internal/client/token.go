@@ -47,18 +47,17 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// handle: it logs in once and resends.
 		return resp, err
 	}
-	if err := pc.Reauthenticate(req.Context(), token); err != nil || pc.Token() == token {
-		// No new token (the login failed, or a token cannot be renewed):
-		// the refusal stands.
-		return resp, nil
+	// The refusal stands unless a login yields a new token (it fails with
+	// a wrong password, and a token given by the user cannot be renewed)
+	// and the request can be sent again with it.
+	if reauthErr := pc.Reauthenticate(req.Context(), token); reauthErr == nil && pc.Token() != token {
+		if retry, retryErr := withToken(req, pc.Token()); retryErr == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			_ = resp.Body.Close()
+			return t.base.RoundTrip(retry)
+		}
 	}
-	retry, err := withToken(req, pc.Token())
-	if err != nil {
-		return resp, nil
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-	return t.base.RoundTrip(retry)
+	return resp, nil
 }
 
 // withToken is req carrying token, with a fresh copy of its body, which

@@ -145,7 +145,7 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	} else {
 		what = subject{doing: "looking up the sharing of backup " + model.BackupID.ValueString()}
 	}
-	op := begin(ctx, d.client, model.Timeouts.Read, defaultReadTimeout, "timeouts.read", what, &resp.Diagnostics)
+	op := begin(ctx, d.client, model.Timeouts.Read, "timeouts.read", what, &resp.Diagnostics)
 	if op == nil {
 		return
 	}

@@ -63,7 +63,7 @@ func (l *backupSharingListResource) ListResourceConfigSchema(ctx context.Context
 			"from_project_id": filter("Only sharings made by this project."),
 			"to_project_id":   filter("Only sharings made to this project."),
 			"timeouts": listtimeouts.AttributesWithOpts(ctx, listtimeouts.Opts{
-				ListDescription: timeoutDescription("listing", defaultReadTimeout),
+				ListDescription: timeoutDescription("listing"),
 			}),
 		},
 	}
@@ -91,7 +91,7 @@ func (l *backupSharingListResource) List(ctx context.Context, req list.ListReque
 	stream.Results = func(push func(list.ListResult) bool) {
 		var diags diagnostics
 		what := listSubject(opts)
-		op := begin(ctx, l.client, config.Timeouts.List, defaultReadTimeout, "timeouts.list", what, &diags)
+		op := begin(ctx, l.client, config.Timeouts.List, "timeouts.list", what, &diags)
 		if op == nil {
 			push(list.ListResult{Diagnostics: diags})
 			return

@@ -102,7 +102,7 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 	}
 	backupID, toProjectID := plan.BackupID.ValueString(), plan.ToProjectID.ValueString()
 	what := subject{doing: fmt.Sprintf("sharing backup %s with project %s", backupID, toProjectID)}
-	op := begin(ctx, r.client, plan.Timeouts.Create, defaultCreateTimeout, "timeouts.create", what, &resp.Diagnostics)
+	op := begin(ctx, r.client, plan.Timeouts.Create, "timeouts.create", what, &resp.Diagnostics)
 	if op == nil {
 		return
 	}
@@ -149,11 +149,15 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 	}
 	id := state.ID.ValueString()
 	what := sharingSubject("reading", id)
-	op := begin(ctx, r.client, state.Timeouts.Read, defaultReadTimeout, "timeouts.read", what, &resp.Diagnostics)
+	op := begin(ctx, r.client, state.Timeouts.Read, "timeouts.read", what, &resp.Diagnostics)
 	if op == nil {
 		return
 	}
 	defer op.end()
+	// Set before the read: the framework wants an identity even in the
+	// answer that removes the resource, and a state written by a CLI
+	// without identity support has none yet.
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, backupSharingIdentity{ID: state.ID})...)
 
 	share, err := sharing.Get(op.ctx, op.conn.VBS, id).Extract()
 	if vbs.IsNotFound(err) {
@@ -168,7 +172,6 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 	}
 	state.backupSharingAttributes = flattenBackupSharing(share)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, backupSharingIdentity{ID: state.ID})...)
 }
 
 // Update only changes timeouts: every other change replaces the sharing.
@@ -191,7 +194,7 @@ func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	id := state.ID.ValueString()
 	what := sharingSubject("cancelling", id)
-	op := begin(ctx, r.client, state.Timeouts.Delete, defaultDeleteTimeout, "timeouts.delete", what, &resp.Diagnostics)
+	op := begin(ctx, r.client, state.Timeouts.Delete, "timeouts.delete", what, &resp.Diagnostics)
 	if op == nil {
 		return
 	}

@@ -120,7 +120,7 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 		SortDir:          model.SortDir.ValueString(),
 	}
 	what := listSubject(opts)
-	op := begin(ctx, d.client, model.Timeouts.Read, defaultReadTimeout, "timeouts.read", what, &resp.Diagnostics)
+	op := begin(ctx, d.client, model.Timeouts.Read, "timeouts.read", what, &resp.Diagnostics)
 	if op == nil {
 		return
 	}

@@ -32,14 +32,18 @@ import (
 // are wrapped; ListResource streams its results after it returns, so it
 // and the RPCs Terraform calls once per command pass through.
 //
-// It embeds the list resource server interface as well, since
-// terraform-plugin-go finds the optional RPC groups by type assertion; the
-// framework's server implements them all.
+// It serves the list resource RPCs as well, since terraform-plugin-go finds
+// the optional RPC groups by type assertion; the framework's server
+// implements them all.
 type detachingServer struct {
-	tfprotov6.ProviderServerWithListResource
+	listingProviderServer
 }
 
-var _ tfprotov6.ProviderServerWithListResource = detachingServer{}
+// listingProviderServer is a provider server with the list resource RPCs.
+type listingProviderServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+}
 
 func detached[Req, Resp any](ctx context.Context, req Req, rpc func(context.Context, Req) (Resp, error)) (Resp, error) {
 	d, detach := detachContext(ctx)
@@ -48,39 +52,39 @@ func detached[Req, Resp any](ctx context.Context, req Req, rpc func(context.Cont
 }
 
 func (s detachingServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ValidateDataResourceConfig)
+	return detached(ctx, req, s.listingProviderServer.ValidateDataResourceConfig)
 }
 
 func (s detachingServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ReadDataSource)
+	return detached(ctx, req, s.listingProviderServer.ReadDataSource)
 }
 
 func (s detachingServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ValidateResourceConfig)
+	return detached(ctx, req, s.listingProviderServer.ValidateResourceConfig)
 }
 
 func (s detachingServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.UpgradeResourceState)
+	return detached(ctx, req, s.listingProviderServer.UpgradeResourceState)
 }
 
 func (s detachingServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ReadResource)
+	return detached(ctx, req, s.listingProviderServer.ReadResource)
 }
 
 func (s detachingServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.PlanResourceChange)
+	return detached(ctx, req, s.listingProviderServer.PlanResourceChange)
 }
 
 func (s detachingServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ApplyResourceChange)
+	return detached(ctx, req, s.listingProviderServer.ApplyResourceChange)
 }
 
 func (s detachingServer) ValidateListResourceConfig(ctx context.Context, req *tfprotov6.ValidateListResourceConfigRequest) (*tfprotov6.ValidateListResourceConfigResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ValidateListResourceConfig)
+	return detached(ctx, req, s.listingProviderServer.ValidateListResourceConfig)
 }
 
 func (s detachingServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	return detached(ctx, req, s.ProviderServerWithListResource.ImportResourceState)
+	return detached(ctx, req, s.listingProviderServer.ImportResourceState)
 }
 
 // detachableContext is a child of the RPC's context until detach, then a

@@ -58,12 +58,10 @@ type operation struct {
 type timeoutFunc func(context.Context, time.Duration) (time.Duration, diag.Diagnostics)
 
 // begin starts an operation: it bounds ctx by the timeout the user set (or
-// fallback) and connects. It returns nil, with the reason in diags, when the
+// defaultTimeout) and connects. It returns nil, with the reason in diags, when the
 // operation cannot start; otherwise the caller must call end.
-func begin(ctx context.Context, c *client.Client, timeout timeoutFunc, fallback time.Duration, timeoutName string,
-	what subject, diags *diagnostics,
-) *operation {
-	d, timeoutDiags := timeout(ctx, fallback)
+func begin(ctx context.Context, c *client.Client, timeout timeoutFunc, timeoutName string, what subject, diags *diagnostics) *operation {
+	d, timeoutDiags := timeout(ctx, defaultTimeout)
 	diags.Append(timeoutDiags...)
 	if diags.HasError() {
 		return nil

@@ -15,7 +15,7 @@ import (
 func NewServer(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		// The framework's server implements every optional RPC group.
-		server, _ := providerserver.NewProtocol6(New(version)())().(tfprotov6.ProviderServerWithListResource)
+		server, _ := providerserver.NewProtocol6(New(version)())().(listingProviderServer)
 		return detachingServer{server}
 	}
 }

@@ -11,20 +11,17 @@ import (
 	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 )
 
-// Default timeouts. Sharing is a metadata change, quick unless the API is
-// throttling; one request may wait up to two minutes for its retries
-// (max_retries), so a read that logs in first gets more than that.
-const (
-	defaultCreateTimeout = 5 * time.Minute
-	defaultReadTimeout   = 5 * time.Minute
-	defaultDeleteTimeout = 5 * time.Minute
-)
+// defaultTimeout bounds every operation whose timeout the user left unset.
+// Sharing is a metadata change, quick unless the API is throttling; one
+// request may wait up to two minutes for its retries (max_retries), so an
+// operation that logs in first gets more than that.
+const defaultTimeout = 5 * time.Minute
 
 // timeoutDescription documents one timeout: what it bounds and its default.
-func timeoutDescription(operation string, fallback time.Duration) string {
+func timeoutDescription(operation string) string {
 	return fmt.Sprintf("How long %s may take, login, retries and their waits included, as a duration such as "+
 		"`30s`, `10m` or `1h`. Default `%s`. When it runs out the operation fails with an error naming this timeout.",
-		operation, shortDuration(fallback))
+		operation, shortDuration(defaultTimeout))
 }
 
 // shortDuration writes 5m rather than time's 5m0s.
@@ -39,7 +36,7 @@ func shortDuration(d time.Duration) string {
 // data sources.
 func dataSourceTimeouts(ctx context.Context) dsschema.Attribute {
 	return dstimeouts.AttributesWithOpts(ctx, dstimeouts.Opts{
-		ReadDescription: timeoutDescription("reading", defaultReadTimeout),
+		ReadDescription: timeoutDescription("reading"),
 	})
 }
 
@@ -48,8 +45,8 @@ func dataSourceTimeouts(ctx context.Context) dsschema.Attribute {
 func resourceTimeouts(ctx context.Context) rsschema.Attribute {
 	return timeouts.Attributes(ctx, timeouts.Opts{
 		Create: true, Read: true, Delete: true,
-		CreateDescription: timeoutDescription("sharing the backup", defaultCreateTimeout),
-		ReadDescription:   timeoutDescription("reading the sharing", defaultReadTimeout),
-		DeleteDescription: timeoutDescription("cancelling the sharing", defaultDeleteTimeout),
+		CreateDescription: timeoutDescription("sharing the backup"),
+		ReadDescription:   timeoutDescription("reading the sharing"),
+		DeleteDescription: timeoutDescription("cancelling the sharing"),
 	})
 }

@@ -251,7 +251,7 @@ func scalarText(v any) string {
 	if n, ok := v.(json.Number); ok {
 		return n.String()
 	}
-	if v.(bool) {
+	if b, _ := v.(bool); b {
 		return "true"
 	}
 	return "false"
