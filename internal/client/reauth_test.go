@@ -14,6 +14,18 @@ import (
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
 
+// issueToken answers a login with token, scoped to the test project, and a
+// catalog whose VBS endpoint is on base.
+func issueToken(w http.ResponseWriter, token, base string) {
+	w.Header().Set("X-Subject-Token", token)
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"token": map[string]any{
+		"expires_at": "2099-01-01T00:00:00.000000Z",
+		"project":    map[string]any{"id": testProjectID, "name": "p", "domain": map[string]any{"id": "d"}},
+		"catalog":    []map[string]any{entry("vbsv2", base+"/v2/"+testProjectID)},
+	}})
+}
+
 // expiringCloud issues numbered tokens and accepts only the newest on the
 // VBS API, answering the gateway's "token must be updated" otherwise.
 type expiringCloud struct {
@@ -29,14 +41,7 @@ func newExpiringCloud(t *testing.T) *expiringCloud {
 		c.userAgent.Store(r.Header.Get("User-Agent"))
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method == http.MethodPost && r.URL.Path == "/v3/auth/tokens" {
-			n := c.logins.Add(1)
-			w.Header().Set("X-Subject-Token", fmt.Sprintf("token-%d", n))
-			w.WriteHeader(http.StatusCreated)
-			_ = json.NewEncoder(w).Encode(map[string]any{"token": map[string]any{
-				"expires_at": "2099-01-01T00:00:00.000000Z",
-				"project":    map[string]any{"id": testProjectID, "name": "p", "domain": map[string]any{"id": "d"}},
-				"catalog":    []map[string]any{entry("vbsv2", c.server.URL+"/v2/"+testProjectID)},
-			}})
+			issueToken(w, fmt.Sprintf("token-%d", c.logins.Add(1)), c.server.URL)
 			return
 		}
 		if r.Header.Get("X-Auth-Token") != fmt.Sprintf("token-%d", c.logins.Load()) || c.logins.Load() < 2 {
@@ -110,13 +115,7 @@ func newRevokingCloud(t *testing.T) *revokingCloud {
 			c.mu.Lock()
 			c.valid[token] = true
 			c.mu.Unlock()
-			w.Header().Set("X-Subject-Token", token)
-			w.WriteHeader(http.StatusCreated)
-			_ = json.NewEncoder(w).Encode(map[string]any{"token": map[string]any{
-				"expires_at": "2099-01-01T00:00:00.000000Z",
-				"project":    map[string]any{"id": testProjectID, "name": "p", "domain": map[string]any{"id": "d"}},
-				"catalog":    []map[string]any{entry("vbsv2", c.server.URL+"/v2/"+testProjectID)},
-			}})
+			issueToken(w, token, c.server.URL)
 			return
 		}
 		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 type key struct{}
@@ -81,19 +80,7 @@ func TestDetachingServerKeepsNoRPCContext(t *testing.T) {
 	if schema == nil {
 		t.Fatal("no vbs_backup_sharing data source schema")
 	}
-	objectType, ok := schema.ValueType().(tftypes.Object)
-	if !ok {
-		t.Fatalf("schema type %T", schema.ValueType())
-	}
-	values := map[string]tftypes.Value{}
-	for name, typ := range objectType.AttributeTypes {
-		values[name] = tftypes.NewValue(typ, nil)
-	}
-	values["id"] = tftypes.NewValue(tftypes.String, "ac0fb374-a288-4399-ac63-cc080a13a2ee")
-	config, err := tfprotov6.NewDynamicValue(objectType, tftypes.NewValue(objectType, values))
-	if err != nil {
-		t.Fatal(err)
-	}
+	config := dynamicValue(t, schema, map[string]string{"id": "ac0fb374-a288-4399-ac63-cc080a13a2ee"})
 
 	const rpcs, valueSize = 40, 1 << 20
 	heap := func() uint64 {
@@ -106,7 +93,7 @@ func TestDetachingServerKeepsNoRPCContext(t *testing.T) {
 	for range rpcs / 2 {
 		rpcCtx := context.WithValue(ctx, key{}, make([]byte, valueSize))
 		validated, err := server.ValidateDataResourceConfig(rpcCtx, &tfprotov6.ValidateDataResourceConfigRequest{
-			TypeName: "vbs_backup_sharing", Config: &config,
+			TypeName: "vbs_backup_sharing", Config: config,
 		})
 		if err != nil || len(validated.Diagnostics) != 0 {
 			t.Fatalf("validate: %v %v", err, validated.Diagnostics)
@@ -115,7 +102,7 @@ func TestDetachingServerKeepsNoRPCContext(t *testing.T) {
 		// that the framework handled an RPC with this context.
 		rpcCtx = context.WithValue(ctx, key{}, make([]byte, valueSize))
 		if _, err := server.ReadDataSource(rpcCtx, &tfprotov6.ReadDataSourceRequest{
-			TypeName: "vbs_backup_sharing", Config: &config,
+			TypeName: "vbs_backup_sharing", Config: config,
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -126,11 +126,11 @@ func (op *operation) timedOut(what subject, err error) {
 	name := strings.TrimPrefix(op.timeoutName, "timeouts.")
 	detail := fmt.Sprintf("It did not finish within %s, the limit set by %s (or its default when unset). "+
 		"Raise %s, for example timeouts = { %s = \"%s\" }, or check that the cloud answers.",
-		op.timeout, op.timeoutName, op.timeoutName, name, suggestTimeout(op.timeout))
+		shortDuration(op.timeout), op.timeoutName, op.timeoutName, name, shortDuration(suggestTimeout(op.timeout)))
 	if err != nil && err.Error() != context.DeadlineExceeded.Error() {
 		detail += "\n\nLast error: " + err.Error()
 	}
-	op.diags.AddError(fmt.Sprintf("%s timed out after %s (%s)", capitalize(what.doing), op.timeout, op.timeoutName), detail)
+	op.diags.AddError(fmt.Sprintf("%s timed out after %s (%s)", capitalize(what.doing), shortDuration(op.timeout), op.timeoutName), detail)
 }
 
 // suggestTimeout is a round duration well above d.

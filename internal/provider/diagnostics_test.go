@@ -61,7 +61,7 @@ func TestOperationFailByClass(t *testing.T) {
 			summary: `^Reading backup sharing ` + testSharingID + ` failed$`, detail: `project ` + testProjectID + `.*HTTP 500, API error VolumeBackup\.0103: the message \(request ID req-42\)`},
 		"timeout": {err: fmt.Errorf("GET x: stopped while waiting 1m0s to retry after HTTP 429 (attempt 1): %w", context.DeadlineExceeded), timedOut: true,
 			summary: `^Reading backup sharing ` + testSharingID + ` timed out after 2s \(timeouts\.read\)$`,
-			detail:  `within 2s, the limit set by timeouts\.read.*timeouts = \{ read = "1m0s" \}.*Last error: .*HTTP 429`},
+			detail:  `within 2s, the limit set by timeouts\.read.*timeouts = \{ read = "1m" \}.*Last error: .*HTTP 429`},
 		"interrupted": {err: &url.Error{Op: "Get", URL: "x", Err: context.Canceled}, stopped: true,
 			summary: `^Reading backup sharing ` + testSharingID + ` was interrupted$`, detail: `^Terraform stopped the provider`},
 	} {

@@ -103,30 +103,9 @@ func BenchmarkFrameworkListStateSet(b *testing.B) {
 // once and then from the provider's shared reads, so what is measured is
 // the framework's work and ours around the request, not the network.
 func BenchmarkDataSourceRPCs(b *testing.B) {
-	cfg := fakecloud.Default
-	cfg.PlainHTTP, cfg.AnyLogin, cfg.ProjectID = true, true, testProjectID
-	cfg.Catalog = []fakecloud.Service{{Type: "vbsv2", Name: "vbs", Label: "vbs", Path: "/v2/" + testProjectID}}
-	cfg.Routes = []fakecloud.Route{{Method: http.MethodGet, Label: "vbs", Status: http.StatusOK, Body: fakecloud.SharingFullBody,
-		Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing/" + testSharingID}}
-	cloud, err := fakecloud.Start(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cloud.Close()
+	server, schemas, _ := configuredServer(b, []fakecloud.Route{{Method: http.MethodGet, Label: "vbs", Status: http.StatusOK,
+		Body: fakecloud.SharingFullBody, Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing/" + testSharingID}})
 	ctx := context.Background()
-	server := NewServer("bench")()
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
-		Config: dynamicValue(b, schemas.Provider, map[string]string{
-			"auth_url": cloud.AuthURL(), "user_name": testUserName, "password": "x", "domain_name": testDomainName, "project_id": testProjectID,
-		}),
-	})
-	if err != nil || len(configured.Diagnostics) != 0 {
-		b.Fatalf("configure: %v %v", err, configured.Diagnostics)
-	}
 	config := dynamicValue(b, schemas.DataSourceSchemas["vbs_backup_sharing"], map[string]string{"id": testSharingID})
 
 	b.Run("ValidateDataResourceConfig", func(b *testing.B) {
