@@ -120,10 +120,10 @@ func (d *backupSharingDataSource) ValidateConfig(ctx context.Context, req dataso
 			name string
 			set  bool
 		}{{"to_project_id", !toProjectID.IsNull()}, {"from_project_id", !fromProjectID.IsNull()}, {"share_to_me", !shareToMe.IsNull()}} {
-			if name := filter.name; filter.set {
-				resp.Diagnostics.AddAttributeError(path.Root(name), name+" is set together with id",
+			if filter.set {
+				resp.Diagnostics.AddAttributeError(path.Root(filter.name), filter.name+" is set together with id",
 					fmt.Sprintf("%s only narrows a lookup by backup_id; a read by id takes no filters. Remove %s, or look "+
-						"the sharing up by backup_id instead of id.", name, name))
+						"the sharing up by backup_id instead of id.", filter.name, filter.name))
 			}
 		}
 	}
