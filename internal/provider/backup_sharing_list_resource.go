@@ -122,7 +122,7 @@ func listResult(ctx context.Context, req list.ListRequest, share *sharing.Share)
 	if req.IncludeResource {
 		state := backupSharingResourceModel{
 			ID:                      id,
-			Timeouts:                timeouts.Value{Object: types.ObjectNull(resourceTimeoutTypes)},
+			Timeouts:                timeouts.Value{Object: types.ObjectNull(resourceTimeoutTypes(ctx))},
 			backupSharingAttributes: flattenBackupSharing(share),
 		}
 		result.Diagnostics.Append(result.Resource.Set(ctx, state)...)
@@ -130,8 +130,14 @@ func listResult(ctx context.Context, req list.ListRequest, share *sharing.Share)
 	return result
 }
 
-// resourceTimeoutTypes are the attributes of the resource's timeouts.
-var resourceTimeoutTypes = map[string]attr.Type{"create": types.StringType, "read": types.StringType, "delete": types.StringType}
+// resourceTimeoutTypes are the attributes of the resource's timeouts, as
+// its schema declares them.
+func resourceTimeoutTypes(ctx context.Context) map[string]attr.Type {
+	if t, ok := resourceTimeouts(ctx).GetType().(timeouts.Type); ok {
+		return t.AttrTypes
+	}
+	return nil
+}
 
 // sharingDisplayName reads "<backup name or ID> → <to_project_id>".
 func sharingDisplayName(share *sharing.Share) string {
