@@ -37,6 +37,14 @@ type Options struct {
 	Latency time.Duration
 	// Addr is the listen address; empty means 127.0.0.1 on a free port.
 	Addr string
+	// TokenLifetime, when positive, issues a new token at each login and
+	// expires it that long after (fakecloud.Config.TokenLifetime).
+	TokenLifetime time.Duration
+	// Faults, when set, makes the cloud misbehave (fakecloud.Faults).
+	Faults *fakecloud.Faults
+	// AllowDuplicateSharings lets a create share a backup twice with one
+	// project (fakecloud.Config.AllowDuplicateSharings).
+	AllowDuplicateSharings bool
 }
 
 // Start starts the benchmark's cloud: plain HTTP at one origin, any login
@@ -49,8 +57,12 @@ func Start(opts Options) (*fakecloud.Cloud, error) {
 		Addr: opts.Addr, PlainHTTP: true, ControlPath: ControlPath, AnyLogin: true,
 		Region: Region, UserName: UserName, UserDomainName: DomainName, Password: Password,
 		ProjectID: ProjectID, ProjectName: ProjectName,
-		Catalog:  []fakecloud.Service{{Type: "vbsv2", Name: "vbsv2", Label: "vbs", Path: "/v2/" + ProjectID}},
-		Sharings: fakecloud.Synthetic(ProjectID, opts.Sharings),
-		Latency:  opts.Latency,
+		Catalog:                []fakecloud.Service{{Type: "vbsv2", Name: "vbsv2", Label: "vbs", Path: "/v2/" + ProjectID}},
+		Sharings:               fakecloud.Synthetic(ProjectID, opts.Sharings),
+		Latency:                opts.Latency,
+		DistinctTokens:         opts.TokenLifetime > 0,
+		TokenLifetime:          opts.TokenLifetime,
+		Faults:                 opts.Faults,
+		AllowDuplicateSharings: opts.AllowDuplicateSharings,
 	})
 }

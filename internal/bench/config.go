@@ -102,3 +102,69 @@ func ResourceConfig(s *fakecloud.Cloud, n int) string {
 func PluginFloorConfig(s *fakecloud.Cloud, n int) string {
 	return FloorConfig(s, n) + fmt.Sprintf("\ndata \"vbs_backup_sharing\" \"floor\" {\n  id = %q\n}\n", fakecloud.SharingID(0))
 }
+
+// CheckedReadsConfig, after a provider block, plans n vbs_backup_sharing
+// data sources reading synthetic sharings 0 to n-1 and a
+// vbs_backup_sharings listing of every sharing, with an output whose
+// preconditions check, while Terraform plans, that every read brought its
+// own sharing and that the listing holds every sharing once, each with its
+// own backup: a read that brought the wrong answer fails the plan as a read
+// that failed does. The chaos acceptance test and make chaos plan it.
+func CheckedReadsConfig(n int) string {
+	return fmt.Sprintf(`
+data "vbs_backup_sharing" "s" {
+  count = %d
+  id    = format("%%08x-0000-4000-8000-%%012x", count.index, count.index)
+}
+
+data "vbs_backup_sharings" "all" {}
+
+output "checked" {
+  value = true
+
+  precondition {
+    condition = alltrue([for i, s in data.vbs_backup_sharing.s :
+    s.backup_id == format("%%08x-0000-4000-9000-%%012x", i, i) && s.backup_name == format("backup-%%05d", i)])
+    error_message = "A sharing was read as another's backup."
+  }
+  precondition {
+    condition     = length(toset(data.vbs_backup_sharings.all.ids)) == %d && length(data.vbs_backup_sharings.all.sharings) == %d
+    error_message = "The listing held ${length(data.vbs_backup_sharings.all.sharings)} sharings, ${length(toset(data.vbs_backup_sharings.all.ids))} of them distinct."
+  }
+  precondition {
+    condition     = alltrue([for s in data.vbs_backup_sharings.all.sharings : s.backup_id == replace(s.id, "-4000-8000-", "-4000-9000-")])
+    error_message = "The listing holds a sharing with another's backup."
+  }
+}
+`, n, n, n)
+}
+
+// QueryFileName is the query file the query scenario writes beside main.tf.
+const QueryFileName = "sharings.tfquery.hcl"
+
+// QueryFile is a query file with one list block that finds, with every
+// attribute of the resource, each sharing the project made, up to limit:
+// what `terraform query -generate-config-out` needs to write the resources
+// and import blocks that adopt them (docs/guides/adopting-existing-sharings.md).
+func QueryFile(limit int) string {
+	return fmt.Sprintf(`list "vbs_backup_sharing" "existing" {
+  provider         = vbs
+  include_resource = true
+  limit            = %d
+
+  config {}
+}
+`, limit)
+}
+
+// ImportFloorConfig is Terraform's own cost of importing n resources: n
+// terraform_data resources, each with an import block by ID, in the shape
+// -generate-config-out writes, and the same provider block.
+func ImportFloorConfig(s *fakecloud.Cloud, n int) string {
+	var b strings.Builder
+	b.WriteString(ProviderBlock(s))
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\nresource \"terraform_data\" \"s%d\" {\n}\n\nimport {\n  to = terraform_data.s%d\n  id = %q\n}\n", i, i, fakecloud.SharingID(i))
+	}
+	return b.String()
+}

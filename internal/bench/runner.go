@@ -165,6 +165,9 @@ type Run struct {
 	Providers []ProcessUsage
 	// Output is the combined stdout and stderr, kept for error reports.
 	Output string
+	// ExitCode is terraform's exit status: with -detailed-exitcode, 2
+	// is a plan with changes, which Terraform returns as an error.
+	ExitCode int
 }
 
 // ProviderCPU is the user+system time of all provider processes.
@@ -205,6 +208,7 @@ func (w *Workspace) Terraform(ctx context.Context, dir string, args ...string) (
 	run := Run{Wall: time.Since(start)}
 	if cmd.ProcessState != nil {
 		run.TerraformCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		run.ExitCode = cmd.ProcessState.ExitCode()
 	}
 	if w.UsageFile != "" {
 		run.Providers, err = readUsage(w.UsageFile)
@@ -244,6 +248,9 @@ func readUsage(path string) ([]ProcessUsage, error) {
 type Schema struct {
 	DataSources map[string]bool
 	Resources   map[string]bool
+	// ListResources is empty with a CLI older than Terraform 1.14, which
+	// does not ask for list resources.
+	ListResources map[string]bool
 }
 
 // ProviderSchema runs `terraform providers schema -json` in dir, which must
@@ -255,8 +262,9 @@ func (w *Workspace) ProviderSchema(ctx context.Context, dir string) (Schema, Run
 	}
 	var doc struct {
 		ProviderSchemas map[string]struct {
-			ResourceSchemas   map[string]json.RawMessage `json:"resource_schemas"`
-			DataSourceSchemas map[string]json.RawMessage `json:"data_source_schemas"`
+			ResourceSchemas     map[string]json.RawMessage `json:"resource_schemas"`
+			DataSourceSchemas   map[string]json.RawMessage `json:"data_source_schemas"`
+			ListResourceSchemas map[string]json.RawMessage `json:"list_resource_schemas"`
 		} `json:"provider_schemas"`
 	}
 	// The CLI prints warnings (dev_overrides) on stderr, which shares the
@@ -273,12 +281,15 @@ func (w *Workspace) ProviderSchema(ctx context.Context, dir string) (Schema, Run
 	if !ok {
 		return Schema{}, run, fmt.Errorf("providers schema -json lists no %s:\n%s", ProviderAddress, tail(run.Output, 2000))
 	}
-	s := Schema{DataSources: map[string]bool{}, Resources: map[string]bool{}}
+	s := Schema{DataSources: map[string]bool{}, Resources: map[string]bool{}, ListResources: map[string]bool{}}
 	for k := range p.DataSourceSchemas {
 		s.DataSources[k] = true
 	}
 	for k := range p.ResourceSchemas {
 		s.Resources[k] = true
+	}
+	for k := range p.ListResourceSchemas {
+		s.ListResources[k] = true
 	}
 	return s, run, nil
 }

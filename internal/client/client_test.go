@@ -2,63 +2,38 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 )
 
 const testProjectID = "ffffffffffffffffffffffffffff0000"
 
-// fakeKeystone answers POST /v3/auth/tokens with a catalog whose entries the
-// test chooses, and counts the token requests.
-type fakeKeystone struct {
-	server   *httptest.Server
-	requests atomic.Int64
-	status   int
-	catalog  func(base string) []map[string]any
-}
-
-func newFakeKeystone(t *testing.T, catalog func(base string) []map[string]any) *fakeKeystone {
+// startCloud starts a fake cloud over plain HTTP that accepts any login,
+// scoped to the test project, with VBS in its catalog.
+func startCloud(t *testing.T, adjust ...func(*fakecloud.Config)) *fakecloud.Cloud {
 	t.Helper()
-	k := &fakeKeystone{status: http.StatusCreated, catalog: catalog}
-	k.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v3/auth/tokens" {
-			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusTeapot)
-			return
-		}
-		k.requests.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		if k.status != http.StatusCreated {
-			w.Header().Set("X-Request-Id", "req-keystone-1")
-			w.WriteHeader(k.status)
-			_, _ = w.Write([]byte(`{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}`))
-			return
-		}
-		w.Header().Set("X-Subject-Token", "tok-fake")
-		w.WriteHeader(http.StatusCreated)
-		body := map[string]any{"token": map[string]any{
-			"expires_at": "2099-01-01T00:00:00.000000Z",
-			"project":    map[string]any{"id": testProjectID, "name": "eu-de_demo", "domain": map[string]any{"id": "d1", "name": "dom"}},
-			"catalog":    k.catalog(k.server.URL),
-		}}
-		_ = json.NewEncoder(w).Encode(body)
-	}))
-	t.Cleanup(k.server.Close)
-	return k
-}
-
-func entry(serviceType, url string) map[string]any {
-	return map[string]any{"type": serviceType, "name": serviceType, "endpoints": []map[string]any{
-		{"interface": "public", "region": "eu-de", "region_id": "eu-de", "url": url},
-	}}
+	cfg := fakecloud.Config{
+		PlainHTTP: true, AnyLogin: true, ProjectID: testProjectID,
+		Catalog: []fakecloud.Service{{Type: "vbsv2", Name: "vbs", Label: "vbs", Path: "/v2/" + testProjectID}},
+	}
+	for _, a := range adjust {
+		a(&cfg)
+	}
+	cloud, err := fakecloud.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cloud.Close)
+	return cloud
 }
 
 func passwordSettings(authURL string) Settings {
@@ -66,10 +41,8 @@ func passwordSettings(authURL string) Settings {
 }
 
 func TestConnectAuthenticatesOnceForConcurrentReads(t *testing.T) {
-	k := newFakeKeystone(t, func(base string) []map[string]any {
-		return []map[string]any{entry("vbsv2", "https://vbs.eu-de.example/v2/"+testProjectID)}
-	})
-	c, err := New(passwordSettings(k.server.URL + "/v3"))
+	cloud := startCloud(t)
+	c, err := New(passwordSettings(cloud.AuthURL()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,25 +66,30 @@ func TestConnectAuthenticatesOnceForConcurrentReads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := k.requests.Load(); got != 1 {
+	if got := cloud.Counts()[fakecloud.KindToken]; got != 1 {
 		t.Fatalf("50 concurrent reads made %d token requests, want 1", got)
 	}
 }
 
 func TestConnectWithoutReadsMakesNoRequest(t *testing.T) {
-	k := newFakeKeystone(t, func(string) []map[string]any { return nil })
-	if _, err := New(passwordSettings(k.server.URL)); err != nil {
+	cloud := startCloud(t)
+	if _, err := New(passwordSettings(cloud.AuthURL())); err != nil {
 		t.Fatal(err)
 	}
-	if got := k.requests.Load(); got != 0 {
+	if got := cloud.Counts()[fakecloud.CountRequests]; got != 0 {
 		t.Fatalf("building the client made %d requests, want 0", got)
 	}
 }
 
 func TestConnectFailureIsKeptAndNamesCredentialKindNotValue(t *testing.T) {
-	k := newFakeKeystone(t, func(string) []map[string]any { return nil })
-	k.status = http.StatusUnauthorized
-	c, err := New(passwordSettings(k.server.URL + "/v3"))
+	cloud := startCloud(t, func(cfg *fakecloud.Config) {
+		cfg.Routes = []fakecloud.Route{{
+			Method: http.MethodPost, Label: "iam", Path: "/v3/auth/tokens", Status: http.StatusUnauthorized,
+			Header: map[string]string{"X-Request-Id": "req-keystone-1"},
+			Body:   `{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}`,
+		}}
+	})
+	c, err := New(passwordSettings(cloud.AuthURL()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +109,7 @@ func TestConnectFailureIsKeptAndNamesCredentialKindNotValue(t *testing.T) {
 	if strings.Contains(msg, "pw-never-shown") {
 		t.Errorf("error shows the password: %q", msg)
 	}
-	if got := k.requests.Load(); got != 1 {
+	if got := cloud.Counts()[fakecloud.KindToken]; got != 1 {
 		t.Fatalf("3 reads after a refused login made %d token requests, want 1", got)
 	}
 }

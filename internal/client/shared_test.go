@@ -8,12 +8,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // joins tells a test how many callers wait on each key's fetch.
 type joins struct {
 	mu      sync.Mutex
 	waiters map[string]int
+	// total counts every caller that joined a key, including those gone.
+	total   map[string]int
 	changed chan struct{}
 }
 
@@ -25,10 +28,11 @@ func sharedClient(t *testing.T) (*Client, *joins) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &joins{waiters: map[string]int{}, changed: make(chan struct{}, 1)}
+	j := &joins{waiters: map[string]int{}, total: map[string]int{}, changed: make(chan struct{}, 1)}
 	c.shared.joined = func(key string, waiters int) {
 		j.mu.Lock()
 		j.waiters[key] = waiters
+		j.total[key]++
 		j.mu.Unlock()
 		select {
 		case j.changed <- struct{}{}:
@@ -41,11 +45,22 @@ func sharedClient(t *testing.T) (*Client, *joins) {
 // awaitWaiters blocks until key has n callers waiting on one fetch.
 func awaitWaiters(t *testing.T, j *joins, key string, n int) {
 	t.Helper()
+	j.await(func() bool { return j.waiters[key] >= n })
+}
+
+// awaitJoins blocks until n callers have joined key, gone ones included.
+func awaitJoins(t *testing.T, j *joins, key string, n int) {
+	t.Helper()
+	j.await(func() bool { return j.total[key] >= n })
+}
+
+// await blocks until done, which reads the counts under j.mu, holds.
+func (j *joins) await(done func() bool) {
 	for {
 		j.mu.Lock()
-		got := j.waiters[key]
+		ok := done()
 		j.mu.Unlock()
-		if got >= n {
+		if ok {
 			return
 		}
 		<-j.changed
@@ -138,7 +153,7 @@ func TestSharedCallerDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	_, err := Shared(ctx, c, "k", func(ctx context.Context) (int, error) {
-		<-ctx.Done() // ends only when its last waiter, the caller, gives up
+		<-ctx.Done() // ends at the deadline of its only waiter
 		return 0, ctx.Err()
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -222,5 +237,166 @@ func TestSharedKeepsFailures(t *testing.T) {
 	}
 	if n := fetches.Load(); n != 1 {
 		t.Errorf("fetched %d times, want 1", n)
+	}
+}
+
+// The fetch runs under the latest deadline of the callers still waiting: a
+// caller with more time is not cut short by one with less, a caller with no
+// deadline lifts it, and a caller that leaves takes its time with it.
+func TestSharedFetchRunsUnderTheLatestDeadline(t *testing.T) {
+	c, joins := sharedClient(t)
+	now := time.Now()
+	early, late := now.Add(time.Hour), now.Add(2*time.Hour)
+	fetchCtx := make(chan context.Context, 1)
+	release := make(chan struct{})
+	call := func(ctx context.Context, results chan<- error) {
+		_, err := Shared(ctx, c, "k", func(ctx context.Context) (int, error) {
+			fetchCtx <- ctx
+			<-release
+			return 1, nil
+		})
+		results <- err
+	}
+	wantDeadline := func(ctx context.Context, want time.Time, step string) {
+		t.Helper()
+		got, ok := ctx.Deadline()
+		if want.IsZero() {
+			if ok {
+				t.Errorf("%s: deadline %v, want none", step, got)
+			}
+			return
+		}
+		if !ok || !got.Equal(want) {
+			t.Errorf("%s: deadline %v (%v), want %v", step, got, ok, want)
+		}
+	}
+
+	results := make(chan error, 3)
+	earlyCtx, cancelEarly := context.WithDeadline(context.Background(), early)
+	defer cancelEarly()
+	go call(earlyCtx, results)
+	ctx := <-fetchCtx
+	wantDeadline(ctx, early, "one caller")
+
+	lateCtx, cancelLate := context.WithDeadline(context.Background(), late)
+	go call(lateCtx, results)
+	awaitJoins(t, joins, "k", 2)
+	wantDeadline(ctx, late, "a later deadline joined")
+
+	cancelLate()
+	if err := <-results; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller that gave up got %v", err)
+	}
+	wantDeadline(ctx, early, "the later caller left")
+
+	go call(context.Background(), results)
+	awaitJoins(t, joins, "k", 3)
+	wantDeadline(ctx, time.Time{}, "a caller without a deadline joined")
+	if ctx.Err() != nil {
+		t.Fatalf("the fetch's context ended while callers wait: %v", ctx.Err())
+	}
+
+	close(release)
+	for range 2 {
+		if err := <-results; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// The fetch's context ends when the latest deadline passes, with
+// context.DeadlineExceeded, and not at a deadline that has moved on.
+func TestFlightContextEndsAtItsDeadline(t *testing.T) {
+	ctx := newFlightContext(context.Background())
+	ctx.setDeadline(time.Now().Add(time.Hour))
+	ctx.setDeadline(time.Now().Add(-time.Second))
+	<-ctx.Done()
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatalf("err %v, want context.DeadlineExceeded", ctx.Err())
+	}
+
+	moved := newFlightContext(context.Background())
+	moved.setDeadline(time.Now().Add(-time.Second))
+	<-moved.Done()
+	moved.setDeadline(time.Now().Add(time.Hour))
+	if !errors.Is(moved.Err(), context.DeadlineExceeded) {
+		t.Fatalf("an ended context came back to life: %v", moved.Err())
+	}
+
+	lifted := newFlightContext(context.Background())
+	lifted.setDeadline(time.Now().Add(time.Hour))
+	lifted.setDeadline(time.Time{})
+	if _, ok := lifted.Deadline(); ok || lifted.Err() != nil {
+		t.Fatal("a lifted deadline still counts")
+	}
+	lifted.cancel()
+	if !errors.Is(lifted.Err(), context.Canceled) {
+		t.Fatalf("err %v after cancel", lifted.Err())
+	}
+}
+
+// ForgetPrefix drops every kept read under the prefix and no other.
+func TestForgetPrefixDropsKeptReads(t *testing.T) {
+	c, _ := sharedClient(t)
+	keys := []string{"list:0:", "list:5:?share_to_me=true", "sharing:s1"}
+	for _, key := range keys {
+		if _, err := Shared(context.Background(), c, key, func(context.Context) (string, error) { return "old", nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.ForgetPrefix("list:")
+	for _, key := range keys {
+		got, err := Shared(context.Background(), c, key, func(context.Context) (string, error) { return "new", nil })
+		want := "new"
+		if strings.HasPrefix(key, "sharing:") {
+			want = "old"
+		}
+		if err != nil || got != want {
+			t.Errorf("%s after ForgetPrefix: %q, %v; want %q", key, got, err, want)
+		}
+	}
+}
+
+// A fetch in flight when its key is forgotten may have read before the
+// change: its caller gets it, but a caller that comes after the change
+// starts a fetch of its own, and the old result is not kept over the new
+// one.
+func TestForgetPrefixRetiresAFetchInFlight(t *testing.T) {
+	c, _ := sharedClient(t)
+	// How many callers wait on the flight each new caller joins.
+	joined := make(chan int, 2)
+	c.shared.joined = func(_ string, waiters int) { joined <- waiters }
+	release := make(chan struct{})
+	before := make(chan string, 1)
+	go func() {
+		v, _ := Shared(context.Background(), c, "list:0:", func(context.Context) (string, error) {
+			<-release
+			return "before the change", nil
+		})
+		before <- v
+	}()
+	<-joined
+	c.ForgetPrefix("list:")
+
+	after := make(chan string, 1)
+	go func() {
+		v, _ := Shared(context.Background(), c, "list:0:", func(context.Context) (string, error) { return "after the change", nil })
+		after <- v
+	}()
+	if waiters := <-joined; waiters != 1 {
+		t.Errorf("a read after the change joined the fetch from before it (%d waiters)", waiters)
+	}
+	if v := <-after; v != "after the change" {
+		t.Errorf("the caller after the change got %q", v)
+	}
+	// The fetch from before the change ends last, as it would if it were
+	// slow, and must not replace what was read after.
+	close(release)
+	if v := <-before; v != "before the change" {
+		t.Errorf("the caller from before the change got %q", v)
+	}
+	kept, _ := Shared(context.Background(), c, "list:0:", func(context.Context) (string, error) { return "fetched again", nil })
+	if kept != "after the change" {
+		t.Errorf("kept %q; want the read made after the change", kept)
 	}
 }

@@ -1,5 +1,7 @@
 package fakecloud
 
+import "encoding/json"
+
 // SharingFullBody is the reference's constructed GET example (spec §5) with
 // valid UUIDs in place of its placeholder IDs.
 const SharingFullBody = `{"shared": {
@@ -28,3 +30,18 @@ const SharingSparseBody = `{"shared": {
   "to_project_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001",
   "backup": {"id": "1f0e6a52-0000-4000-8000-00000000b002", "name": "weekly-logs", "status": "available"}
 }}`
+
+// ExampleBackup is the backup SharingFullBody embeds (spec §5.2), with
+// another ID and name, as NewSharings takes backups.
+func ExampleBackup(id, name string) map[string]any {
+	var body struct {
+		Shared struct {
+			Backup map[string]any `json:"backup"`
+		} `json:"shared"`
+	}
+	if err := json.Unmarshal([]byte(SharingFullBody), &body); err != nil {
+		panic(err)
+	}
+	body.Shared.Backup["id"], body.Shared.Backup["name"] = id, name
+	return body.Shared.Backup
+}

@@ -1,10 +1,18 @@
 // Package fakecloud is the project's stand-in for an OpenStack-style cloud
 // with the Volume Backup Service: Keystone v3 password login (strict, or
-// accepting anyone), API gateway AK/SK signatures (SDK-HMAC-SHA256), a
-// catalog, canned replies that can fail a given number of times, and a
-// stateful VBS sharing API (get, list with filters, sorting and paging,
-// count, create, delete) that holds a handful of hand-made sharings or tens
-// of thousands of synthetic ones with their replies rendered in advance.
+// accepting anyone) with tokens that can expire (by hand, after a number of
+// uses, or with age), API gateway AK/SK signatures (SDK-HMAC-SHA256), a
+// catalog, canned replies that can fail a given number of times or be held
+// until a test releases them, and a stateful VBS sharing API (get, list
+// with filters, sorting and paging, count, create, delete) that holds a
+// handful of hand-made sharings or tens of thousands of synthetic ones with
+// their replies rendered in advance.
+//
+// It can misbehave as a gateway under load does (Faults): seeded
+// throttling, 503s, HTML 502s, connection resets and bodies cut short, and
+// creates and deletes carried out whose answers are lost. It counts every
+// request by kind and every fault dealt, and Reached signals a count, so
+// tests wait on a channel instead of polling.
 //
 // One cloud serves every test and tool that needs a cloud:
 //
@@ -20,6 +28,8 @@
 //     tokens, mistyped Keystone paths.
 //   - The benchmark (internal/bench), which serves it over plain HTTP at one
 //     origin with a latency per response and reads its request counts.
+//   - The client's and the provider's unit tests, over plain HTTP, for
+//     logins, re-authentication and listings whose count and pages differ.
 package fakecloud
 
 import (
@@ -60,6 +70,12 @@ type Route struct {
 	// Delay is waited before the answer, on top of the cloud's latency: a
 	// slow call. A client that gives up meanwhile gets no answer.
 	Delay time.Duration
+	// Hold, when set, keeps the answer back until it is closed, after the
+	// latency and before Delay: a test closes it once it has done what it
+	// wants done while the request is inside the cloud. A request reaching
+	// the hold is counted as CountHeld, which Reached signals. A client
+	// that gives up meanwhile gets no answer.
+	Hold <-chan struct{}
 }
 
 // Config describes the cloud. Empty identity fields take the values of
@@ -97,6 +113,17 @@ type Config struct {
 	// itself, which committed cassettes rely on.
 	Token          string
 	DistinctTokens bool
+	// TokenUses, when positive, expires a token on its own after that many
+	// authenticated requests: the next one is refused with the gateway's
+	// 401 APIGW.0307, as Expire would make it, until a login issues the
+	// token again (with DistinctTokens, never). Deterministic, for tests
+	// of re-authentication in the middle of a run.
+	TokenUses int
+	// TokenLifetime, when positive, expires a token that long after it was
+	// issued (the fixed token's age counting from Start), and the login's
+	// expires_at says when. For long runs by hand, such as a chaos
+	// benchmark; tests, which must not depend on time, use TokenUses.
+	TokenLifetime time.Duration
 	// AccessKey and SecretKey, when both set, let requests signed with them
 	// (SDK-HMAC-SHA256) through instead of a token. Such a request must also
 	// carry X-Project-Id equal to ProjectID and, exactly when SecurityToken
@@ -119,9 +146,30 @@ type Config struct {
 	// they were not sent, as a server might for a filter whose name the
 	// reference misspells.
 	IgnoredFilters []string
+	// AllowDuplicateSharings lets a create share a backup again with a
+	// project it is already shared with, making a second sharing of the
+	// pair, as a server without that check would. Without it the create
+	// is refused with a 400 and nothing is made.
+	AllowDuplicateSharings bool
 	// Latency is waited before every counted response, the login's too. A
 	// request whose client gives up meanwhile gets no answer.
 	Latency time.Duration
+	// Faults, when set, makes the cloud misbehave as a gateway under load
+	// does. They hit canned routes as well as the cloud's own answers.
+	Faults *Faults
+	// Observe, when set, is called with every counted request once it is
+	// counted and before it is answered, on the request's own goroutine:
+	// how a test looks at headers the cloud does not check, such as
+	// User-Agent. It must not read the body nor keep the request.
+	Observe func(*http.Request)
+	// Intercept, when set, sees each authenticated request under the vbs
+	// label that no route answered, before the sharing API does. It
+	// answers the request itself and reports true, or reports false to let
+	// the sharing API answer. It may block to hold one answer back, say one
+	// page of a listing, until a test has seen what it waits for; it must
+	// then return once r's context ends. Routes cannot do that: they match
+	// no query, and their Delay is a time, not an event.
+	Intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // Default is an account with realistic-looking identifiers.
@@ -147,6 +195,8 @@ type Cloud struct {
 	services  []Service // identity, then the catalog
 	transport *http.Transport
 	latency   atomic.Int64
+	quirks    quirks
+	faults    *faults // nil without Config.Faults
 
 	mu       sync.Mutex
 	routes   []Route // cfg.Routes, counting down their Times
@@ -162,17 +212,23 @@ func Start(cfg Config) (*Cloud, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
+	f, err := newFaults(cfg.Faults)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
 	c := &Cloud{
 		cfg: cfg, listener: ln, routes: append([]Route(nil), cfg.Routes...),
+		faults:   f,
+		quirks:   quirks{maxPageSize: cfg.MaxPageSize, ignoredFilters: cfg.IgnoredFilters, allowDuplicates: cfg.AllowDuplicateSharings},
 		services: append([]Service{identity}, cfg.Catalog...),
 	}
 	c.latency.Store(int64(cfg.Latency))
 	c.stats.init()
-	c.tokens.init(cfg)
+	c.tokens.init(cfg, time.Now())
 	addr := ln.Addr().String()
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	c.transport = &http.Transport{
@@ -183,7 +239,7 @@ func Start(cfg Config) (*Cloud, error) {
 	}
 	c.url = "http://" + addr
 	if !cfg.PlainHTTP {
-		cert, pool, err := selfSignedCert("*." + cfg.Domain)
+		cert, pool, err := serverCert("*." + cfg.Domain)
 		if err != nil {
 			ln.Close()
 			return nil, err
@@ -197,7 +253,7 @@ func Start(cfg Config) (*Cloud, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		ConnState: func(_ net.Conn, state http.ConnState) {
 			if state == http.StateNew {
-				c.stats.connections.Add(1)
+				c.stats.add(CountConnections)
 			}
 		},
 	}

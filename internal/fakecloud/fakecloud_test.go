@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -39,8 +39,8 @@ type reply struct {
 	body   string
 }
 
-// call sends one request to a service of the cloud; token "" sends none.
-func call(ctx context.Context, t *testing.T, c *fakecloud.Cloud, method, label, path, token, body string) (reply, error) {
+// newRequest is a request to a service of the cloud; token "" sends none.
+func newRequest(ctx context.Context, t *testing.T, c *fakecloud.Cloud, method, label, path, token, body string) *http.Request {
 	t.Helper()
 	base := "https://" + c.Host(label)
 	if strings.HasPrefix(c.URL(), "http://") {
@@ -57,13 +57,30 @@ func call(ctx context.Context, t *testing.T, c *fakecloud.Cloud, method, label, 
 	if token != "" {
 		req.Header.Set("X-Auth-Token", token)
 	}
-	resp, err := (&http.Client{Transport: c.Transport()}).Do(req)
+	return req
+}
+
+// call sends one request to a service of the cloud; token "" sends none.
+func call(ctx context.Context, t *testing.T, c *fakecloud.Cloud, method, label, path, token, body string) (reply, error) {
+	t.Helper()
+	resp, err := (&http.Client{Transport: c.Transport()}).Do(newRequest(ctx, t, c, method, label, path, token, body))
 	if err != nil {
 		return reply{}, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	return reply{resp.StatusCode, resp.Header, string(data)}, err
+}
+
+// await blocks until ch is closed. A wait that never ends is cut short by
+// the test binary's timeout, whose goroutine dump shows this call.
+func await(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-t.Context().Done():
+		t.Fatalf("stopped waiting for %s", what)
+	}
 }
 
 func mustCall(t *testing.T, c *fakecloud.Cloud, method, label, path, token, body string) reply {
@@ -265,9 +282,7 @@ func TestLatencyIsPerRequestAndHonoursCancellation(t *testing.T) {
 			}
 			// Counting comes before the latency, so all n are counted only
 			// once all n are waiting together.
-			for c.Counts()[fakecloud.KindSharingGet] < n {
-				runtime.Gosched()
-			}
+			await(t, c.Reached(fakecloud.KindSharingGet, n), "all requests counted")
 			if len(errs) != 0 {
 				t.Fatalf("%d requests returned within an hour's latency", len(errs))
 			}
@@ -282,12 +297,10 @@ func TestLatencyIsPerRequestAndHonoursCancellation(t *testing.T) {
 			}
 			// The handlers return once their requests are cancelled: a
 			// reset sets the maximum to the requests in flight now.
-			for {
-				c.ResetCounts()
-				if c.Counts()[fakecloud.CountMaxInFlight] == 0 {
-					break
-				}
-				runtime.Gosched()
+			await(t, c.Reached(fakecloud.CountFinished, n), "every handler returned")
+			c.ResetCounts()
+			if got := c.Counts()[fakecloud.CountMaxInFlight]; got != 0 {
+				t.Errorf("%d requests in flight after every handler returned", got)
 			}
 			c.SetLatency(0)
 			if r := mustCall(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, ""); r.status != http.StatusOK {
@@ -334,9 +347,7 @@ func TestRouteDelay(t *testing.T) {
 		_, err := call(ctx, t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, "")
 		done <- err
 	}()
-	for c.Counts()[fakecloud.KindSharingGet] < 1 {
-		runtime.Gosched()
-	}
+	await(t, c.Reached(fakecloud.KindSharingGet, 1), "the delayed request counted")
 	select {
 	case err := <-done:
 		t.Fatalf("the delayed route answered at once: %v", err)
@@ -345,5 +356,180 @@ func TestRouteDelay(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled request returned %v", err)
+	}
+}
+
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Reached closes its channel when the count gets there, not before, and at
+// once when it is there already; a name Counts does not report panics.
+func TestReached(t *testing.T) {
+	c := start(t, fakecloud.Config{PlainHTTP: true})
+	second := c.Reached(fakecloud.KindToken, 2)
+	login(t, c, fakecloud.Default.Password)
+	if closed(second) {
+		t.Fatal("closed after one login, want two")
+	}
+	login(t, c, fakecloud.Default.Password)
+	await(t, second, "the second login")
+	if !closed(c.Reached(fakecloud.KindToken, 2)) || !closed(c.Reached(fakecloud.CountRequests, 0)) {
+		t.Error("a count already reached does not close at once")
+	}
+	c.ResetCounts()
+	again := c.Reached(fakecloud.KindToken, 1)
+	if closed(again) {
+		t.Fatal("closed right after a reset")
+	}
+	login(t, c, fakecloud.Default.Password)
+	await(t, again, "the login after the reset")
+
+	defer func() {
+		if recover() == nil {
+			t.Error("Reached with an unknown name did not panic")
+		}
+	}()
+	c.Reached("tokens", 1)
+}
+
+// Waiters registered while the count climbs are all woken: none is missed
+// between its check of the count and the increment that reaches it.
+func TestReachedConcurrent(t *testing.T) {
+	c := start(t, fakecloud.Config{PlainHTTP: true})
+	const n = 16
+	waits := make(chan (<-chan struct{}), n)
+	logins := make(chan error, n)
+	for i := range n {
+		go func() { waits <- c.Reached(fakecloud.KindToken, int64(i+1)) }()
+		go func() {
+			r, err := call(context.Background(), t, c, http.MethodPost, "iam", "/v3/auth/tokens", "", loginBody(fakecloud.Default.Password))
+			if err == nil && r.status != http.StatusCreated {
+				err = fmt.Errorf("login: HTTP %d", r.status)
+			}
+			logins <- err
+		}()
+	}
+	for range n {
+		if err := <-logins; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		await(t, <-waits, "a count the logins reached")
+	}
+}
+
+// A held route keeps its answer back, with the request counted as held,
+// until the test releases it; Observe sees each request's headers first.
+func TestRouteHoldAndObserve(t *testing.T) {
+	release := make(chan struct{})
+	held := sharingRoute
+	held.Hold, held.Times = release, 1
+	agents := make(chan string, 2)
+	c := start(t, fakecloud.Config{PlainHTTP: true, Catalog: []fakecloud.Service{vbsService}, Routes: []fakecloud.Route{held},
+		Observe: func(r *http.Request) { agents <- r.Header.Get("User-Agent") }})
+	done := make(chan reply, 1)
+	go func() { done <- mustCallAs(t, c, "held-client/1.0", sharingPath) }()
+	await(t, c.Reached(fakecloud.CountHeld, 1), "the request to reach the hold")
+	if len(done) != 0 {
+		t.Fatal("the held request was answered before its release")
+	}
+	// Another request for the route is not held: Times ran out, and the
+	// cloud's own 404 answers it.
+	if r := mustCallAs(t, c, "other-client/2.0", sharingPath); r.status != http.StatusNotFound {
+		t.Errorf("a request past the held route: HTTP %d, want 404", r.status)
+	}
+	close(release)
+	if r := <-done; r.status != http.StatusOK || r.body != fakecloud.SharingFullBody {
+		t.Errorf("released request: HTTP %d %s", r.status, r.body)
+	}
+	if a, b := <-agents, <-agents; a != "held-client/1.0" || b != "other-client/2.0" {
+		t.Errorf("Observe saw User-Agents %q, %q", a, b)
+	}
+	if got := c.Counts()[fakecloud.CountHeld]; got != 1 {
+		t.Errorf("%d requests held, want 1", got)
+	}
+}
+
+// mustCallAs GETs path from the vbs service with the fixed token, as the
+// given User-Agent.
+func mustCallAs(t *testing.T, c *fakecloud.Cloud, agent, path string) reply {
+	t.Helper()
+	req := newRequest(context.Background(), t, c, http.MethodGet, "vbs", path, fakecloud.Default.Token, "")
+	req.Header.Set("User-Agent", agent)
+	resp, err := (&http.Client{Transport: c.Transport()}).Do(req)
+	if err != nil {
+		t.Error(err)
+		return reply{}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Error(err)
+	}
+	return reply{resp.StatusCode, resp.Header, string(data)}
+}
+
+// With TokenUses a token serves that many requests and then expires on its
+// own; a login issues a token that serves as many again.
+func TestTokenUses(t *testing.T) {
+	for _, distinct := range []bool{true, false} {
+		t.Run(fmt.Sprintf("distinct tokens %v", distinct), func(t *testing.T) {
+			c := start(t, fakecloud.Config{PlainHTTP: true, Catalog: []fakecloud.Service{vbsService}, DistinctTokens: distinct,
+				TokenUses: 2, Routes: []fakecloud.Route{sharingRoute}})
+			read := func(token string) reply { return mustCall(t, c, http.MethodGet, "vbs", sharingPath, token, "") }
+			for round := range 2 {
+				token := login(t, c, fakecloud.Default.Password)
+				for use := range 2 {
+					if r := read(token); r.status != http.StatusOK {
+						t.Fatalf("login %d, use %d: HTTP %d %s", round+1, use+1, r.status, r.body)
+					}
+				}
+				if r := read(token); r.status != http.StatusUnauthorized || errorCode(t, r.body) != "APIGW.0307" {
+					t.Fatalf("login %d, third use: HTTP %d %s, want 401 APIGW.0307", round+1, r.status, r.body)
+				}
+			}
+			if got := c.Counts(); got[fakecloud.KindToken] != 2 || got[fakecloud.KindSharingGet] != 4 || got[fakecloud.KindUnauthorized] != 2 ||
+				got[fakecloud.CountTokenExpired] != 2 {
+				t.Errorf("counts %v", got)
+			}
+		})
+	}
+}
+
+// With TokenLifetime the login says when its token expires, and a token
+// past its lifetime is refused. A lifetime of a nanosecond is over by the
+// time the token comes back, as a round trip takes longer.
+func TestTokenLifetime(t *testing.T) {
+	for _, tc := range []struct {
+		lifetime time.Duration
+		status   int
+	}{{time.Hour, http.StatusOK}, {time.Nanosecond, http.StatusUnauthorized}} {
+		c := start(t, fakecloud.Config{PlainHTTP: true, Catalog: []fakecloud.Service{vbsService}, DistinctTokens: true,
+			TokenLifetime: tc.lifetime, Routes: []fakecloud.Route{sharingRoute}})
+		before := time.Now()
+		r := mustCall(t, c, http.MethodPost, "iam", "/v3/auth/tokens", "", loginBody(fakecloud.Default.Password))
+		after := time.Now()
+		var body struct {
+			Token struct {
+				ExpiresAt time.Time `json:"expires_at"`
+			} `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &body); err != nil {
+			t.Fatal(err)
+		}
+		// The body's times have microseconds.
+		if exp := body.Token.ExpiresAt; exp.Before(before.Add(tc.lifetime).Truncate(time.Microsecond)) || exp.After(after.Add(tc.lifetime)) {
+			t.Errorf("lifetime %s: expires_at %s, want between %s and %s", tc.lifetime, exp, before.Add(tc.lifetime), after.Add(tc.lifetime))
+		}
+		if got := mustCall(t, c, http.MethodGet, "vbs", sharingPath, r.header.Get("X-Subject-Token"), ""); got.status != tc.status {
+			t.Errorf("lifetime %s: HTTP %d, want %d", tc.lifetime, got.status, tc.status)
+		}
 	}
 }

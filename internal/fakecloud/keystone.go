@@ -17,15 +17,47 @@ type tokens struct {
 	valid   map[string]bool
 	expired map[string]bool
 	issued  []string
+	// uses counts the authenticated requests of each valid token, for
+	// Config.TokenUses; since is when a valid token was issued, for
+	// Config.TokenLifetime.
+	uses  map[string]int
+	since map[string]time.Time
 }
 
-func (t *tokens) init(cfg Config) {
+func (t *tokens) init(cfg Config, now time.Time) {
 	t.valid, t.expired = map[string]bool{}, map[string]bool{}
+	t.uses, t.since = map[string]int{}, map[string]time.Time{}
 	if !cfg.DistinctTokens {
 		// The fixed token works without a login, as a long-lived token
-		// handed to a client would.
+		// handed to a client would; its age counts from the start.
 		t.valid[cfg.Token] = true
+		t.since[cfg.Token] = now
 	}
+}
+
+// expire must be called with Cloud.mu held.
+func (t *tokens) expire(token string) {
+	delete(t.valid, token)
+	delete(t.uses, token)
+	delete(t.since, token)
+	t.expired[token] = true
+}
+
+// use checks a token and, when it is valid, counts one request of it. A
+// token past Config.TokenUses or Config.TokenLifetime expires here, on the
+// request that finds it so, which expiredNow reports. It must be called
+// with Cloud.mu held.
+func (t *tokens) use(cfg *Config, token string, now time.Time) (valid, expired, expiredNow bool) {
+	if t.valid[token] && (cfg.TokenUses > 0 && t.uses[token] >= cfg.TokenUses ||
+		cfg.TokenLifetime > 0 && now.Sub(t.since[token]) >= cfg.TokenLifetime) {
+		t.expire(token)
+		expiredNow = true
+	}
+	if t.valid[token] {
+		t.uses[token]++
+		return true, false, false
+	}
+	return false, t.expired[token], expiredNow
 }
 
 // Tokens lists the tokens logins were issued, in order, expired ones too.
@@ -41,21 +73,31 @@ func (c *Cloud) Tokens() []string {
 func (c *Cloud) Expire(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.tokens.valid, token)
-	c.tokens.expired[token] = true
+	c.tokens.expire(token)
 }
 
-func (c *Cloud) issueToken() string {
+// issueToken issues a token and says when it expires: when Config sets a
+// lifetime, then, otherwise far in the future, as cassettes are replayed
+// long after they were recorded and a client that checks expiry must not
+// see an expired token.
+func (c *Cloud) issueToken() (token, expiresAt string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	token := c.cfg.Token
+	token = c.cfg.Token
 	if c.cfg.DistinctTokens {
 		token = fmt.Sprintf("%s-%d", token, len(c.tokens.issued)+1)
 	}
+	now := time.Now()
 	c.tokens.issued = append(c.tokens.issued, token)
 	c.tokens.valid[token] = true
+	c.tokens.uses[token] = 0
+	c.tokens.since[token] = now
 	delete(c.tokens.expired, token)
-	return token
+	expiresAt = "2099-12-31T23:59:59.000000Z"
+	if c.cfg.TokenLifetime > 0 {
+		expiresAt = now.Add(c.cfg.TokenLifetime).UTC().Format("2006-01-02T15:04:05.000000Z")
+	}
+	return token, expiresAt
 }
 
 // refusal is the gateway's answer to a request it lets no further, nil for
@@ -74,8 +116,11 @@ func (c *Cloud) refusal(r *http.Request, label string) func(http.ResponseWriter)
 	}
 	token := r.Header.Get("X-Auth-Token")
 	c.mu.Lock()
-	valid, expired := c.tokens.valid[token], c.tokens.expired[token]
+	valid, expired, expiredNow := c.tokens.use(&c.cfg, token, time.Now())
 	c.mu.Unlock()
+	if expiredNow {
+		c.stats.add(CountTokenExpired)
+	}
 	switch {
 	case valid:
 		return nil
@@ -129,13 +174,11 @@ func (c *Cloud) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	domain := map[string]any{"id": c.cfg.UserDomainID, "name": c.cfg.UserDomainName}
-	writeJSON(w, http.StatusCreated, map[string]string{"X-Subject-Token": c.issueToken()}, map[string]any{
+	token, expiresAt := c.issueToken()
+	writeJSON(w, http.StatusCreated, map[string]string{"X-Subject-Token": token}, map[string]any{
 		"token": map[string]any{
-			"methods": []string{"password"},
-			// Far in the future: cassettes are replayed long after they
-			// were recorded, and a client that checks expiry must not see
-			// an expired token.
-			"expires_at": "2099-12-31T23:59:59.000000Z",
+			"methods":    []string{"password"},
+			"expires_at": expiresAt,
 			"issued_at":  "2024-03-01T10:00:00.000000Z",
 			"user": map[string]any{
 				"id": c.cfg.UserID, "name": c.cfg.UserName, "domain": domain,

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -21,68 +20,10 @@ const (
 	KindOther        = "other"
 )
 
-// Gauges reported by Counts beside the request kinds.
-const (
-	// CountRequests is every counted request.
-	CountRequests = "requests"
-	// CountConnections is TCP connections accepted: with connection reuse it
-	// stays near the client's concurrency, not the number of requests.
-	CountConnections = "connections"
-	// CountMaxInFlight is the most requests being served at one moment; a
-	// client lock that serialises requests keeps it at 1.
-	CountMaxInFlight = "max_in_flight"
-)
-
-var kinds = []string{KindToken, KindCatalog, KindSharingGet, KindListPage, KindCount, KindCreate, KindDelete, KindUnauthorized, KindOther}
-
 const (
 	tokenPath   = "/v3/auth/tokens"
 	catalogPath = "/v3/auth/catalog"
 )
-
-type stats struct {
-	kinds       map[string]*atomic.Int64 // written only by init
-	requests    atomic.Int64
-	connections atomic.Int64
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-}
-
-func (s *stats) init() {
-	s.kinds = make(map[string]*atomic.Int64, len(kinds))
-	for _, k := range kinds {
-		s.kinds[k] = new(atomic.Int64)
-	}
-}
-
-// Counts returns the requests counted by kind since the last ResetCounts,
-// plus the gauges CountRequests, CountConnections and CountMaxInFlight.
-func (c *Cloud) Counts() map[string]int64 {
-	m := make(map[string]int64, len(kinds)+3)
-	for _, k := range kinds {
-		m[k] = c.stats.kinds[k].Load()
-	}
-	m[CountRequests] = c.stats.requests.Load()
-	m[CountConnections] = c.stats.connections.Load()
-	m[CountMaxInFlight] = c.stats.maxInFlight.Load()
-	return m
-}
-
-// ResetCounts zeroes the counters and gauges and empties Requests.
-// Connections already open stay open and are not counted again: reset
-// between Terraform runs, when the previous run's provider has exited and
-// closed them.
-func (c *Cloud) ResetCounts() {
-	for _, n := range c.stats.kinds {
-		n.Store(0)
-	}
-	c.stats.requests.Store(0)
-	c.stats.connections.Store(0)
-	c.stats.maxInFlight.Store(c.stats.inFlight.Load())
-	c.mu.Lock()
-	c.requests = nil
-	c.mu.Unlock()
-}
 
 func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	// Without a Date header two recordings of one scenario are identical.
@@ -91,52 +32,95 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 		c.serveControl(w, r)
 		return
 	}
-	n := c.stats.inFlight.Add(1)
-	defer c.stats.inFlight.Add(-1)
-	for {
-		m := c.stats.maxInFlight.Load()
-		if n <= m || c.stats.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
+	c.stats.raise(CountMaxInFlight, c.stats.inFlight.Add(1))
+	defer func() {
+		c.stats.inFlight.Add(-1)
+		c.stats.add(CountFinished)
+	}()
 	label := c.label(r)
+	kind := requestKind(r, label)
 	// Deciding before the latency lets a request be counted even when its
-	// client gives up waiting.
-	refusal := c.refusal(r, label)
-	kind := KindUnauthorized
-	if refusal == nil {
-		kind = requestKind(r, label)
+	// client gives up waiting. A fault that hits a request before it is
+	// served spares it the token check, as the gateway under load turns
+	// it away first.
+	d := c.faults.decide(r, label, kind)
+	var refusal func(http.ResponseWriter)
+	if d.fault == "" || d.fault == FaultCutBody {
+		refusal = c.refusal(r, label)
 	}
-	c.stats.requests.Add(1)
-	c.stats.kinds[kind].Add(1)
+	counted := kind
+	if refusal != nil {
+		counted = KindUnauthorized
+	}
 	c.mu.Lock()
 	c.requests = append(c.requests, r.Method+" "+label+" "+r.URL.Path)
 	c.mu.Unlock()
-
-	if !wait(r, time.Duration(c.latency.Load())) {
-		return
+	// Counted after Requests is appended to, so that a test woken by the
+	// count finds the request listed.
+	c.stats.add(CountRequests)
+	c.stats.add(counted)
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(r)
 	}
+
+	answered := wait(r, time.Duration(c.latency.Load()))
+	switch {
+	case !answered:
+		if d.fault != "" {
+			c.faults.undo(d.fault)
+		}
+	case d.fault != "" && d.fault != FaultCutBody:
+		c.deal(w, d.fault, kind)
+	case d.fault == FaultCutBody || d.lost:
+		answered = c.serveFaulty(w, r, label, kind, d, refusal)
+	default:
+		answered = c.answer(w, r, label, refusal)
+	}
+	if !answered {
+		dropConnection(w, false)
+	}
+}
+
+// answer serves a request the gateway let through, or refuses it. It
+// reports false when the client gave up before it was answered, and then
+// writes nothing.
+func (c *Cloud) answer(w http.ResponseWriter, r *http.Request, label string, refusal func(http.ResponseWriter)) bool {
 	if refusal != nil {
 		refusal(w)
-		return
+		return true
 	}
 	if route := c.takeRoute(r.Method, label, r.URL.Path); route != nil {
-		if wait(r, route.Delay) {
-			writeRaw(w, route.Status, route.Header, route.Body)
+		if route.Hold != nil {
+			c.stats.add(CountHeld)
+			select {
+			case <-route.Hold:
+			case <-r.Context().Done():
+				return false
+			}
 		}
-		return
+		if !wait(r, route.Delay) {
+			return false
+		}
+		writeRaw(w, route.Status, route.Header, route.Body)
+		return true
+	}
+	if label == "vbs" && c.cfg.Intercept != nil && c.cfg.Intercept(w, r) {
+		// An interception that held the answer until the client gave up
+		// wrote nothing.
+		return r.Context().Err() == nil
 	}
 	switch {
 	case label == "iam" && r.Method == http.MethodPost && r.URL.Path == tokenPath:
 		c.login(w, r)
 	case label == "iam" && r.Method == http.MethodGet && r.URL.Path == catalogPath:
 		c.serveCatalog(w)
-	case label == "vbs" && c.cfg.Sharings != nil && c.cfg.Sharings.serve(w, r, listQuirks{maxPageSize: c.cfg.MaxPageSize, ignoredFilters: c.cfg.IgnoredFilters}):
+	case label == "vbs" && c.cfg.Sharings != nil && c.cfg.Sharings.serve(w, r, c.quirks):
 	default:
 		writeJSON(w, http.StatusNotFound, nil, map[string]any{
 			"itemNotFound": map[string]any{"code": 404, "message": "The resource could not be found."},
 		})
 	}
+	return true
 }
 
 // requestKind classifies a request for Counts.

@@ -21,7 +21,7 @@ type Sharings struct {
 	backups map[string]*backup
 	order   []*record // creation order, deleted ones included and skipped
 	byID    map[string]*record
-	pairs   map[string]*record // backup ID + " " + target project → live sharing
+	pairs   map[string]int // backup ID + " " + target project → live sharings
 	live    int
 	next    int // sharings stored without an ID so far
 }
@@ -50,7 +50,7 @@ func NewSharings(projectID string, backups ...map[string]any) *Sharings {
 		projectID: projectID,
 		backups:   make(map[string]*backup, len(backups)),
 		byID:      map[string]*record{},
-		pairs:     map[string]*record{},
+		pairs:     map[string]int{},
 	}
 	for _, b := range backups {
 		s.addBackup(b)
@@ -118,7 +118,7 @@ func (s *Sharings) add(sharing map[string]any) *record {
 	r.get = append(append([]byte(`{"shared":`), r.item...), '}')
 	s.order = append(s.order, r)
 	s.byID[r.id] = r
-	s.pairs[r.backupID+" "+r.to] = r
+	s.pairs[r.backupID+" "+r.to]++
 	s.live++
 	return r
 }
@@ -127,7 +127,7 @@ func (s *Sharings) add(sharing map[string]any) *record {
 func (s *Sharings) remove(r *record) {
 	r.deleted = true
 	delete(s.byID, r.id)
-	if s.pairs[r.backupID+" "+r.to] == r {
+	if s.pairs[r.backupID+" "+r.to]--; s.pairs[r.backupID+" "+r.to] == 0 {
 		delete(s.pairs, r.backupID+" "+r.to)
 	}
 	s.live--

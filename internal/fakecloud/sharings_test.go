@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -297,5 +298,117 @@ func TestRepliesAsRecorded(t *testing.T) {
 	}
 	if r := mustCall(t, c, http.MethodDelete, "vbs", base+"/"+id, fakecloud.Default.Token, ""); r.status != http.StatusOK || r.body != "" || r.header.Get("Content-Type") != "" {
 		t.Errorf("delete: HTTP %d %q %v", r.status, r.body, r.header)
+	}
+}
+
+// A backup shared again with the same project is refused, nothing made,
+// unless AllowDuplicateSharings lets the cloud make a second sharing of the
+// pair; deleting one of the two leaves the other.
+func TestDuplicateSharings(t *testing.T) {
+	const to = "bbbbbbbbbbbbbbbbbbbbbbbbbbbb0001"
+	base := "/v2/" + projectID + "/os-vendor-backup-sharing"
+	body := `{"shared":{"backup_id":"` + fakecloud.BackupID(0) + `","to_project_ids":["` + to + `"]}}`
+	createdID := func(t *testing.T, r reply) string {
+		t.Helper()
+		var created struct {
+			Shared []struct {
+				ID string `json:"id"`
+			} `json:"shared"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &created); r.status != http.StatusOK || err != nil || len(created.Shared) != 1 {
+			t.Fatalf("create: HTTP %d %s", r.status, r.body)
+		}
+		return created.Shared[0].ID
+	}
+	pairQuery := "to_project_id=" + to + "&backup_id=" + fakecloud.BackupID(0)
+
+	t.Run("refused", func(t *testing.T) {
+		c := startSynthetic(t, 1)
+		createdID(t, mustCall(t, c, http.MethodPost, "vbs", base, fakecloud.Default.Token, body))
+		r := mustCall(t, c, http.MethodPost, "vbs", base, fakecloud.Default.Token, body)
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &e); err != nil || r.status != http.StatusBadRequest || e.Error.Code != "VolumeBackup.0002" ||
+			!strings.Contains(e.Error.Message, "already shared with project "+to) {
+			t.Errorf("second sharing of the pair: HTTP %d %s", r.status, r.body)
+		}
+		if got := page(t, c, pairQuery); len(got) != 1 {
+			t.Errorf("the pair has %d sharings, want 1", len(got))
+		}
+	})
+	t.Run("allowed", func(t *testing.T) {
+		c := startSynthetic(t, 1, func(cfg *fakecloud.Config) { cfg.AllowDuplicateSharings = true })
+		first := createdID(t, mustCall(t, c, http.MethodPost, "vbs", base, fakecloud.Default.Token, body))
+		second := createdID(t, mustCall(t, c, http.MethodPost, "vbs", base, fakecloud.Default.Token, body))
+		if first == second {
+			t.Fatalf("both sharings have ID %s", first)
+		}
+		if got := page(t, c, pairQuery+"&sort_dir=asc"); strings.Join(got, ",") != first+","+second {
+			t.Errorf("the pair lists %v, want %s and %s", got, first, second)
+		}
+		if r := mustCall(t, c, http.MethodDelete, "vbs", base+"/"+first, fakecloud.Default.Token, ""); r.status != http.StatusOK {
+			t.Fatalf("delete: HTTP %d", r.status)
+		}
+		if got := page(t, c, pairQuery); strings.Join(got, ",") != second {
+			t.Errorf("after deleting one, the pair lists %v, want %s", got, second)
+		}
+	})
+}
+
+// ExampleBackup is the reference example's backup under another ID and
+// name; each call is a map of its own.
+func TestExampleBackup(t *testing.T) {
+	a, b := fakecloud.ExampleBackup("b1", "db"), fakecloud.ExampleBackup("b2", "logs")
+	if a["id"] != "b1" || a["name"] != "db" || b["id"] != "b2" || b["name"] != "logs" {
+		t.Errorf("ID and name not set: %v, %v", a, b)
+	}
+	if a["volume_id"] != "9d2c0000-0000-4000-8000-000000000001" || a["size"] != float64(40) || a["has_dependent_backups"] != nil {
+		t.Errorf("not the reference example's backup: %v", a)
+	}
+}
+
+// Intercept holds one page until the test lets it go, answers another
+// itself, and leaves the rest to the sharing API.
+func TestIntercept(t *testing.T) {
+	held, release := make(chan struct{}), make(chan struct{})
+	c := startSynthetic(t, 10, func(cfg *fakecloud.Config) {
+		cfg.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
+			switch r.URL.Query().Get("offset") {
+			case "4":
+				close(held)
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			case "8":
+				w.WriteHeader(http.StatusInternalServerError)
+				return true
+			}
+			return false
+		}
+	})
+	type answer struct {
+		r   reply
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		r, err := call(context.Background(), t, c, http.MethodGet, "vbs",
+			"/v2/"+projectID+"/os-vendor-backup-sharing/detail?limit=2&offset=4&sort_dir=asc", fakecloud.Default.Token, "")
+		got <- answer{r, err}
+	}()
+	<-held
+	if ids := page(t, c, "limit=2&sort_dir=asc"); !slices.Equal(ids, synthetic(0, 1)) {
+		t.Errorf("a page Intercept let through: %v", ids)
+	}
+	close(release)
+	a := <-got
+	if a.err != nil || !strings.Contains(a.r.body, fakecloud.SharingID(4)) || !strings.Contains(a.r.body, fakecloud.SharingID(5)) {
+		t.Errorf("the held page: %v %s", a.err, a.r.body)
+	}
+	r := mustCall(t, c, http.MethodGet, "vbs", "/v2/"+projectID+"/os-vendor-backup-sharing/detail?offset=8", fakecloud.Default.Token, "")
+	if r.status != http.StatusInternalServerError {
+		t.Errorf("the page Intercept answered: HTTP %d", r.status)
 	}
 }

@@ -30,7 +30,7 @@ var syntheticStatuses = []string{"available", "available", "available", "availab
 func Synthetic(projectID string, n int) *Sharings {
 	s := NewSharings(projectID)
 	s.byID = make(map[string]*record, n)
-	s.pairs = make(map[string]*record, n)
+	s.pairs = make(map[string]int, n)
 	s.backups = make(map[string]*backup, n)
 	s.order = make([]*record, 0, n)
 	for i := range n {

@@ -10,8 +10,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
@@ -99,11 +101,9 @@ func (d *backupSharingDataSource) Schema(ctx context.Context, _ datasource.Schem
 func (d *backupSharingDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var id, backupID, toProjectID, fromProjectID types.String
 	var shareToMe types.Bool
-	for name, target := range map[string]any{
-		"id": &id, "backup_id": &backupID, "to_project_id": &toProjectID, "from_project_id": &fromProjectID, "share_to_me": &shareToMe,
-	} {
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), target)...)
-	}
+	resp.Diagnostics.Append(getAttributes(ctx, req.Config,
+		attributeTarget{"id", &id}, attributeTarget{"backup_id", &backupID}, attributeTarget{"to_project_id", &toProjectID},
+		attributeTarget{"from_project_id", &fromProjectID}, attributeTarget{"share_to_me", &shareToMe})...)
 	if resp.Diagnostics.HasError() || id.IsUnknown() || backupID.IsUnknown() {
 		return
 	}
@@ -135,7 +135,7 @@ func (d *backupSharingDataSource) Configure(_ context.Context, req datasource.Co
 
 func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var model backupSharingDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	resp.Diagnostics.Append(model.get(ctx, req.Config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -162,7 +162,27 @@ func (d *backupSharingDataSource) Read(ctx context.Context, req datasource.ReadR
 	}
 	model.ID = types.StringValue(share.ID)
 	model.backupSharingAttributes = flattenBackupSharing(share)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	resp.Diagnostics.Append(model.set(ctx, &resp.State)...)
+}
+
+// get reads the configuration that Read uses into the model, leaving the
+// computed attributes zero: what Config.Get(ctx, m) reads of them.
+func (m *backupSharingDataSourceModel) get(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
+	return getAttributes(ctx, config,
+		attributeTarget{"id", &m.ID}, attributeTarget{"backup_id", &m.BackupID},
+		attributeTarget{"to_project_id", &m.ToProjectID}, attributeTarget{"from_project_id", &m.FromProjectID},
+		attributeTarget{"share_to_me", &m.ShareToMe}, attributeTarget{"timeouts", &m.Timeouts})
+}
+
+// backupSharingDataSourceTypes are the attribute types of the data source's
+// state, from its schema.
+var backupSharingDataSourceTypes = dataSourceTypes(&backupSharingDataSource{})
+
+// set writes the model as the data source's state: what State.Set(ctx, &m)
+// writes, without reflection. The timeouts are the configuration's, as read.
+func (m *backupSharingDataSourceModel) set(ctx context.Context, target stateTarget) diag.Diagnostics {
+	return setObject(ctx, target, backupSharingDataSourceTypes(), m.objectValues(
+		namedValue{"id", m.ID}, namedValue{"share_to_me", m.ShareToMe}, namedValue{"timeouts", m.Timeouts}))
 }
 
 // sharingSubject is a sharing named by ID, for the diagnostics of doing
@@ -192,8 +212,9 @@ func readSharing(op *operation, c *client.Client, id string, what subject) *shar
 }
 
 // lookupSharing finds the one sharing of a backup that the filters leave.
-// The filters are applied again to what the API lists: a server that
-// ignored one would otherwise make a wrong sharing look like the only match.
+// The listing applies the filters again to what the API returns, so a
+// server that ignores one cannot make a wrong sharing look like the only
+// match.
 func lookupSharing(op *operation, c *client.Client, model backupSharingDataSourceModel) *sharing.Share {
 	opts := sharing.ListOpts{
 		BackupID:      model.BackupID.ValueString(),
@@ -201,17 +222,10 @@ func lookupSharing(op *operation, c *client.Client, model backupSharingDataSourc
 		FromProjectID: model.FromProjectID.ValueString(),
 		ShareToMe:     model.ShareToMe.ValueBoolPointer(),
 	}
-	listed, err := listSharings(op, c, opts, 0)
+	matches, err := listSharings(op, c, opts)
 	if err != nil {
 		op.fail(listSubject(opts), err)
 		return nil
-	}
-	var matches []sharing.Share
-	for _, s := range listed {
-		if s.BackupID == opts.BackupID && (opts.ToProjectID == "" || s.ToProjectID == opts.ToProjectID) &&
-			(opts.FromProjectID == "" || s.FromProjectID == opts.FromProjectID) {
-			matches = append(matches, s)
-		}
 	}
 	diags := op.diags
 	switch len(matches) {

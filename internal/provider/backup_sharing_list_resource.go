@@ -73,9 +73,12 @@ func (l *backupSharingListResource) Configure(_ context.Context, req resource.Co
 	l.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
-// List streams one result per sharing, in the API's order, and reads no
-// page beyond the one that reaches the request's limit. Failures arrive as
-// a result that carries only diagnostics.
+// List streams one result per sharing, in the API's order, each page's as
+// soon as it arrives, and reads no page beyond the one that reaches the
+// request's limit. It holds about one page, not the listing: it does not go
+// through the command's kept reads, which would keep every result. Failures
+// arrive as a result that carries only diagnostics, after the results
+// already streamed.
 func (l *backupSharingListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var config backupSharingListModel
 	if diags := req.Config.Get(ctx, &config); diags.HasError() {
@@ -97,16 +100,22 @@ func (l *backupSharingListResource) List(ctx context.Context, req list.ListReque
 			return
 		}
 		defer op.end()
-		shares, err := listSharings(op, l.client, opts, int(req.Limit))
-		if err != nil {
+		stopped := false
+		listing, err := sharing.ListEach(op.ctx, op.conn.VBS, opts, listAllOpts(op, int(req.Limit)), func(page []sharing.Share) bool {
+			for i := range page {
+				if !push(listResult(ctx, req, &page[i])) {
+					stopped = true
+					return false
+				}
+			}
+			return true
+		})
+		switch {
+		case err != nil:
 			op.fail(what, err)
 			push(list.ListResult{Diagnostics: diags})
-			return
-		}
-		for i := range shares {
-			if !push(listResult(ctx, req, &shares[i])) {
-				return
-			}
+		case !stopped:
+			warnListing(op.ctx, opts, listing)
 		}
 	}
 }
@@ -118,14 +127,14 @@ func listResult(ctx context.Context, req list.ListRequest, share *sharing.Share)
 	result := req.NewListResult(ctx)
 	id := types.StringValue(share.ID)
 	result.DisplayName = sharingDisplayName(share)
-	result.Diagnostics.Append(result.Identity.Set(ctx, backupSharingIdentity{ID: id})...)
+	result.Diagnostics.Append(backupSharingIdentity{ID: id}.set(ctx, result.Identity)...)
 	if req.IncludeResource {
 		state := backupSharingResourceModel{
 			ID:                      id,
 			Timeouts:                timeouts.Value{Object: types.ObjectNull(resourceTimeoutTypes(ctx))},
 			backupSharingAttributes: flattenBackupSharing(share),
 		}
-		result.Diagnostics.Append(result.Resource.Set(ctx, state)...)
+		result.Diagnostics.Append(state.set(ctx, result.Resource)...)
 	}
 	return result
 }

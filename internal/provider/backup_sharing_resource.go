@@ -6,6 +6,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
@@ -41,10 +43,39 @@ type backupSharingResourceModel struct {
 	backupSharingAttributes
 }
 
+// backupSharingResourceTypes are the attribute types of the resource's
+// state, from its schema.
+var backupSharingResourceTypes = objectTypes(func() schema.Schema {
+	var resp resource.SchemaResponse
+	(&backupSharingResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	return resp.Schema
+})
+
+// set writes the model as the resource's state (or a list result's
+// resource): what State.Set(ctx, &m) writes, without reflection.
+func (m *backupSharingResourceModel) set(ctx context.Context, target stateTarget) diag.Diagnostics {
+	return setObject(ctx, target, backupSharingResourceTypes(), m.objectValues(
+		namedValue{"id", m.ID}, namedValue{"timeouts", m.Timeouts}))
+}
+
 // backupSharingIdentity is the identity of a sharing: its ID, everywhere
 // (state, import, query results).
 type backupSharingIdentity struct {
 	ID types.String `tfsdk:"id"`
+}
+
+// backupSharingIdentityTypes are the attribute types of the identity, from
+// its schema.
+var backupSharingIdentityTypes = objectTypes(func() identityschema.Schema {
+	var resp resource.IdentitySchemaResponse
+	(&backupSharingResource{}).IdentitySchema(context.Background(), resource.IdentitySchemaRequest{}, &resp)
+	return resp.IdentitySchema
+})
+
+// set writes the identity: what Identity.Set(ctx, i) writes, without
+// reflection.
+func (i backupSharingIdentity) set(ctx context.Context, target stateTarget) diag.Diagnostics {
+	return setObject(ctx, target, backupSharingIdentityTypes(), map[string]attr.Value{"id": i.ID})
 }
 
 func (r *backupSharingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -108,21 +139,10 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 	}
 	defer op.end()
 
-	created, err := sharing.Create(op.ctx, op.conn.VBS, sharing.CreateOpts{BackupID: backupID, ToProjectIDs: []string{toProjectID}}).Extract()
-	if err != nil {
-		op.fail(what, err)
-		return
-	}
-	var id string
-	for _, s := range created {
-		if s.ToProjectID == toProjectID {
-			id = s.ID
-		}
-	}
+	// Whatever happens next, a listing kept from before may now be stale.
+	defer r.client.ForgetPrefix(listingKeyPrefix)
+	id := createSharing(op, what, backupID, toProjectID)
 	if id == "" {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to share backup %s with project %s", backupID, toProjectID),
-			fmt.Sprintf("The API accepted the request but its answer lists no sharing to project %s (it listed %d). "+
-				"Look for the sharing with the vbs_backup_sharings data source before retrying.", toProjectID, len(created)))
 		return
 	}
 
@@ -132,13 +152,15 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), plan.ID)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, backupSharingIdentity{ID: plan.ID})...)
 	r.client.Forget("sharing:" + id)
-	share, err := sharing.Get(op.ctx, op.conn.VBS, id).Extract()
+	readCtx, cancel := lookupContext(op)
+	defer cancel()
+	share, err := sharing.Get(readCtx, op.conn.VBS, id).Extract()
 	if err != nil {
 		op.fail(sharingSubject("reading the new", id), err)
 		return
 	}
 	plan.backupSharingAttributes = flattenBackupSharing(share)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(plan.set(ctx, &resp.State)...)
 }
 
 func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -171,7 +193,7 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	state.backupSharingAttributes = flattenBackupSharing(share)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(state.set(ctx, &resp.State)...)
 }
 
 // Update only changes timeouts: every other change replaces the sharing.
@@ -183,7 +205,7 @@ func (r *backupSharingResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	state.Timeouts = plan.Timeouts
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(state.set(ctx, &resp.State)...)
 }
 
 func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -200,11 +222,9 @@ func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	defer op.end()
 
-	err := sharing.Delete(op.ctx, op.conn.VBS, id, sharing.DeleteOpts{}).ExtractErr()
+	deleteSharing(op, what, id)
 	r.client.Forget("sharing:" + id)
-	if err != nil && !vbs.IsNotFound(err) {
-		op.fail(what, err)
-	}
+	r.client.ForgetPrefix(listingKeyPrefix)
 }
 
 // ImportState takes a sharing ID, as a string (terraform import, an import

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
 
@@ -98,39 +99,45 @@ type subject struct {
 	notFound func(projectID string) string
 }
 
-// fail reports why the operation failed, as exactly one diagnostic.
+// fail reports why the operation failed, as exactly one diagnostic, in the
+// words of the failure model's row for the error's class
+// (failure.Policies), which also decided whether it was retried.
 func (op *operation) fail(what subject, err error) {
 	switch {
 	case op.parent.Err() != nil:
 		// Terraform stopped us (Ctrl-C): one short line, not the error the
 		// cancellation caused.
-		op.diags.AddError(capitalize(what.doing)+" was interrupted",
-			"Terraform stopped the provider (for example after Ctrl-C) before this finished.")
+		summary, detail, _ := failure.Policies[failure.Cancelled].Render(failure.Vars{Doing: capitalize(what.doing)}, false)
+		op.diags.AddError(summary, detail)
 		return
-	case op.ctx.Err() != nil && errors.Is(op.ctx.Err(), context.DeadlineExceeded):
+	case op.ctx.Err() != nil && errors.Is(op.ctx.Err(), context.DeadlineExceeded),
+		failure.Classify(err).Class == failure.Deadline:
+		// A shared read runs under the latest deadline of its callers and
+		// may end a moment before this caller's own timer fires.
 		op.timedOut(what, err)
 		return
 	}
 	var authErr *client.AuthError
 	switch {
 	case errors.As(err, &authErr):
-		op.loginFailed(what, authErr)
+		op.report(what, authErr.Err, authErr)
 	case errors.Is(err, client.ErrNoEndpoint):
 		op.diags.AddAttributeError(path.Root("endpoints"), "VBS endpoint not found", err.Error())
 	default:
-		op.callFailed(what, err)
+		op.report(what, err, nil)
 	}
 }
 
 func (op *operation) timedOut(what subject, err error) {
 	name := strings.TrimPrefix(op.timeoutName, "timeouts.")
+	summary, _, _ := failure.Policies[failure.Deadline].Render(failure.Vars{Doing: capitalize(what.doing)}, false)
 	detail := fmt.Sprintf("It did not finish within %s, the limit set by %s (or its default when unset). "+
 		"Raise %s, for example timeouts = { %s = \"%s\" }, or check that the cloud answers.",
 		shortDuration(op.timeout), op.timeoutName, op.timeoutName, name, shortDuration(suggestTimeout(op.timeout)))
 	if err != nil && err.Error() != context.DeadlineExceeded.Error() {
 		detail += "\n\nLast error: " + err.Error()
 	}
-	op.diags.AddError(fmt.Sprintf("%s timed out after %s (%s)", capitalize(what.doing), shortDuration(op.timeout), op.timeoutName), detail)
+	op.diags.AddError(fmt.Sprintf("%s after %s (%s)", summary, shortDuration(op.timeout), op.timeoutName), detail)
 }
 
 // suggestTimeout is a round duration well above d.
@@ -157,95 +164,50 @@ func credentialsHint(s client.Settings) string {
 	}
 }
 
-// loginFailed reports a failed Keystone login (or, with AK/SK, the signed
-// catalog request that stands in for it).
-func (op *operation) loginFailed(what subject, e *client.AuthError) {
-	failure := client.Classify(e.Err)
-	while := " This happened while " + what.doing + "."
-	switch failure.Class {
-	case client.FailureUnreachable:
-		op.diags.AddAttributeError(path.Root("auth_url"), "Cannot reach Keystone at "+failure.Addr,
-			fmt.Sprintf("Logging in at %s failed: %s. Is auth_url (OS_AUTH_URL) right, and is the network to %s "+
-				"reachable (proxy, VPN, firewall)?%s", e.AuthURL, failure.Cause, failure.Addr, while))
-	case client.FailureTLS:
-		op.diags.AddAttributeError(path.Root("cacert_file"), "TLS verification failed for Keystone at "+failure.Addr,
-			fmt.Sprintf("Logging in at %s failed: %s. If the cloud uses a private certificate authority, set cacert_file "+
-				"(OS_CACERT) to its PEM file; on a test cloud only, insecure = true (OS_INSECURE) skips verification. A "+
-				"server that asks for a client certificate takes cert and key (OS_CERT, OS_KEY).%s",
-				e.AuthURL, failure.Cause, while))
-	case client.FailureHTTP:
-		api := failure.API
-		switch api.StatusCode {
-		case http.StatusNotFound:
-			op.diags.AddAttributeError(path.Root("auth_url"), "Keystone not found at auth_url",
-				fmt.Sprintf("%s %s answered HTTP 404: no Keystone v3 is there. auth_url (OS_AUTH_URL) should be the "+
-					"Keystone v3 URL, ending in /v3, for example https://iam.eu-de.otc.t-systems.com/v3.\n\n%s",
-					api.Method, api.URL, api.Error()))
-		case http.StatusUnauthorized:
-			op.diags.AddError("Keystone refused the credentials",
-				fmt.Sprintf("Logging in at %s with %s was refused. Check the credentials: %s.\n\n%s",
-					e.AuthURL, e.Credentials, credentialsHint(op.settings), api.Error()))
-		case http.StatusForbidden:
-			op.diags.AddAttributeError(path.Root("project_id"), "Keystone refused the project scope",
-				fmt.Sprintf("Logging in at %s with %s was forbidden: the user may not be a member of the project, or lack a "+
-					"role in it. Check project_id or project_name (OS_PROJECT_ID, OS_PROJECT_NAME) and the user's roles.\n\n%s",
-					e.AuthURL, e.Credentials, api.Error()))
-		default:
-			op.diags.AddError("Unable to log in at Keystone",
-				fmt.Sprintf("Logging in at %s with %s failed.%s\n\n%s", e.AuthURL, e.Credentials, while, api.Error()))
-		}
-	default:
-		op.diags.AddError("Unable to log in at Keystone",
-			fmt.Sprintf("Logging in at %s with %s failed: %v.%s", e.AuthURL, e.Credentials, e.Err, while))
-	}
-}
+// vbsEndpointSetting names where the VBS endpoint comes from.
+const vbsEndpointSetting = "the VBS endpoint (endpoints = { vbs = … } in the provider block, or the service catalog's vbs entry)"
 
-// callFailed reports a failed VBS call.
-func (op *operation) callFailed(what subject, err error) {
-	project := ""
+// report renders a failed VBS call, or with login a failed Keystone login
+// (with AK/SK, the signed catalog request that stands in for it), from the
+// failure model's row for its class, followed by the error itself: the
+// API's status, code, message and request ID, or what the network said.
+func (op *operation) report(what subject, err error, login *client.AuthError) {
+	f := failure.Classify(err)
+	var api *vbs.APIError
+	errors.As(err, &api)
+	vars := failure.Vars{
+		Doing: capitalize(what.doing), Service: "the VBS API", Addr: f.Addr, Cause: f.Cause, Endpoint: vbsEndpointSetting,
+		Credentials: credentialsHint(op.settings), Status: f.Status,
+	}
 	if op.conn != nil {
-		project = " in project " + op.conn.ProjectID
+		vars.Project = " in project " + op.conn.ProjectID
 	}
-	failure := client.Classify(err)
-	switch failure.Class {
-	case client.FailureUnreachable:
-		op.diags.AddAttributeError(path.Root("endpoints"), "Cannot reach the VBS API at "+failure.Addr,
-			fmt.Sprintf("%s failed: %s. Is the VBS endpoint right (endpoints = { vbs = … } in the provider block, or the "+
-				"service catalog's vbs entry), and is the network to %s reachable (proxy, VPN, firewall)?\n\n%v",
-				capitalize(what.doing), failure.Cause, failure.Addr, err))
-		return
-	case client.FailureTLS:
-		op.diags.AddAttributeError(path.Root("cacert_file"), "TLS verification failed for the VBS API at "+failure.Addr,
-			fmt.Sprintf("%s failed: %s. If the cloud uses a private certificate authority, set cacert_file (OS_CACERT) to "+
-				"its PEM file; on a test cloud only, insecure = true (OS_INSECURE) skips verification. A server that asks "+
-				"for a client certificate takes cert and key (OS_CERT, OS_KEY).",
-				capitalize(what.doing), failure.Cause))
-		return
-	case client.FailureHTTP:
-	default:
-		op.diags.AddError(capitalize(what.doing)+" failed", fmt.Sprintf("%s failed%s: %v", capitalize(what.doing), project, err))
+	if api != nil {
+		vars.Call = strings.TrimSpace(api.Method + " " + api.URL)
+	}
+	if login != nil {
+		vars.Doing = fmt.Sprintf("Logging in at %s with %s", login.AuthURL, login.Credentials)
+		vars.Service, vars.Endpoint, vars.Project = "Keystone", "auth_url (OS_AUTH_URL)", ""
+	}
+	if f.Class == failure.NotFound && login == nil && what.notFound != nil && op.conn != nil {
+		op.diags.AddAttributeError(what.attr, "Backup sharing not found", what.notFound(op.conn.ProjectID)+"\n\n"+api.Error())
 		return
 	}
-	api := failure.API
-	switch api.StatusCode {
-	case http.StatusNotFound:
-		if what.notFound != nil {
-			op.diags.AddAttributeError(what.attr, "Backup sharing not found", what.notFound(op.conn.ProjectID)+"\n\n"+api.Error())
-			return
-		}
-	case http.StatusUnauthorized:
-		op.diags.AddError("The VBS API refused the credentials",
-			fmt.Sprintf("%s was refused%s although the login succeeded; logging in again did not help. Check the "+
-				"credentials: %s.\n\n%s", capitalize(what.doing), project, credentialsHint(op.settings), api.Error()))
-		return
-	case http.StatusForbidden:
-		op.diags.AddError(capitalize(what.doing)+" was forbidden",
-			fmt.Sprintf("The VBS API refused this%s. The login works, but the user lacks VBS permissions in the "+
-				"project, or the token is scoped to another project: check project_id (OS_PROJECT_ID) and the "+
-				"user's roles.\n\n%s", project, api.Error()))
+	summary, detail, attribute := failure.Policies[f.Class].Render(vars, login != nil)
+	if login != nil {
+		detail += " This happened while " + what.doing + "."
+	}
+	switch {
+	case api != nil:
+		detail += "\n\n" + api.Error()
+	case f.Class != failure.TLS:
+		detail += "\n\n" + err.Error()
+	}
+	if attribute != "" {
+		op.diags.AddAttributeError(path.Root(attribute), summary, detail)
 		return
 	}
-	op.diags.AddError(capitalize(what.doing)+" failed", fmt.Sprintf("The VBS API answered with an error%s.\n\n%s", project, api.Error()))
+	op.diags.AddError(summary, detail)
 }
 
 func capitalize(s string) string {

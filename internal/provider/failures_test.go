@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -169,8 +168,10 @@ func TestStopProviderInterruptsReads(t *testing.T) {
 			results <- resp.Diagnostics
 		}()
 	}
-	for cloud.Counts()[fakecloud.KindSharingGet] < int64(len(ids)) {
-		runtime.Gosched()
+	select {
+	case <-cloud.Reached(fakecloud.KindSharingGet, int64(len(ids))):
+	case <-t.Context().Done():
+		t.Fatal("the reads never reached the cloud")
 	}
 	if _, err := server.StopProvider(ctx, &tfprotov6.StopProviderRequest{}); err != nil {
 		t.Fatal(err)

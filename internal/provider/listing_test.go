@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/gophercloud/gophercloud/v2"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
@@ -28,34 +26,30 @@ func TestListSharingsWarnsWhenCountAndPagesDisagree(t *testing.T) {
 		warn            bool
 	}{{3, 5, true}, {3, 3, false}} {
 		t.Run(fmt.Sprintf("%d listed, %d counted", tc.listed, tc.counted), func(t *testing.T) {
-			server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.HasSuffix(r.URL.Path, "/count") {
-					fmt.Fprintf(w, `{"count": %d}`, tc.counted)
-					return
-				}
-				if r.URL.Query().Get("offset") != "" {
-					fmt.Fprint(w, `{"shared": []}`)
-					return
-				}
-				items := make([]string, tc.listed)
-				for i := range items {
-					items[i] = fmt.Sprintf(`{"id": "s%d", "backup_id": "b", "from_project_id": "f", "to_project_id": "t"}`, i)
-				}
-				fmt.Fprintf(w, `{"shared": [%s]}`, strings.Join(items, ","))
-			}))
-			defer server.Close()
-			c, err := client.New(client.Settings{})
+			// The count route answers whatever the sharings are, as a
+			// count taken while others create or delete would.
+			store := fakecloud.NewSharings(testProjectID)
+			for i := range tc.listed {
+				store.Add(map[string]any{"id": fmt.Sprintf("s%d", i), "backup_id": "b", "from_project_id": testProjectID, "to_project_id": "t"})
+			}
+			cloud := startPlainCloud(t, func(cfg *fakecloud.Config) {
+				cfg.Sharings = store
+				cfg.Routes = []fakecloud.Route{{Method: http.MethodGet, Label: "vbs", Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing/count",
+					Status: http.StatusOK, Body: fmt.Sprintf(`{"count": %d}`, tc.counted)}}
+			})
+			c, err := client.New(client.Settings{AuthURL: cloud.AuthURL(), UserName: testUserName, DomainName: testDomainName, Password: "x", ProjectID: testProjectID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := c.Connect(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
 			var logs bytes.Buffer
 			ctx := tflogtest.RootLogger(context.Background(), &logs)
 			var diags diag.Diagnostics
-			op := &operation{parent: ctx, ctx: ctx, cancel: func() {}, diags: &diags, conn: &client.Connection{
-				ProjectID: testProjectID,
-				VBS:       &gophercloud.ServiceClient{ProviderClient: &gophercloud.ProviderClient{HTTPClient: *server.Client()}, Endpoint: server.URL + "/v2/p/", ResourceBase: server.URL + "/v2/p/"},
-			}}
-			shares, err := listSharings(op, c, sharing.ListOpts{Limit: 10}, 0)
+			op := &operation{parent: ctx, ctx: ctx, cancel: func() {}, diags: &diags, conn: conn}
+			shares, err := listSharings(op, c, sharing.ListOpts{Limit: 10})
 			if err != nil || len(shares) != tc.listed {
 				t.Fatalf("listed %d, %v", len(shares), err)
 			}

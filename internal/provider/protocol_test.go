@@ -35,20 +35,33 @@ func dynamicValue(t testing.TB, schema *tfprotov6.Schema, set map[string]string)
 	return &dv
 }
 
-// configuredServer starts a fake cloud over plain HTTP that accepts any
-// login and answers routes, and returns NewServer's server configured for
-// it, with the schemas it reported.
-func configuredServer(t testing.TB, routes []fakecloud.Route) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse, *fakecloud.Cloud) {
+// startPlainCloud starts a fake cloud over plain HTTP that accepts any
+// login to the test project, with VBS in its catalog, as adjust leaves it.
+func startPlainCloud(t testing.TB, adjust func(*fakecloud.Config)) *fakecloud.Cloud {
 	t.Helper()
 	cfg := fakecloud.Default
 	cfg.PlainHTTP, cfg.AnyLogin, cfg.ProjectID = true, true, testProjectID
 	cfg.Catalog = []fakecloud.Service{{Type: "vbsv2", Name: "vbs", Label: "vbs", Path: "/v2/" + testProjectID}}
-	cfg.Routes = routes
+	adjust(&cfg)
 	cloud, err := fakecloud.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cloud.Close)
+	return cloud
+}
+
+// configuredServer starts a fake cloud over plain HTTP that accepts any
+// login and answers routes, set up further by adjust, and returns
+// NewServer's server configured for it, with the schemas it reported.
+func configuredServer(t testing.TB, routes []fakecloud.Route, adjust ...func(*fakecloud.Config)) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse, *fakecloud.Cloud) {
+	t.Helper()
+	cloud := startPlainCloud(t, func(cfg *fakecloud.Config) {
+		cfg.Routes = routes
+		for _, a := range adjust {
+			a(cfg)
+		}
+	})
 	ctx := context.Background()
 	server := NewServer("test")()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})

@@ -171,10 +171,12 @@ func (p *vbsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "How many times one request is sent again after throttling (429), a gateway or server " +
-					"error (500, 502, 503, 504) or a dropped connection, with exponential backoff and jitter, honouring " +
-					"`Retry-After`. A POST is only sent again after 429 or 503, which mean it was not acted on. Each request " +
-					"has its own budget; the waits of one request add up to at most two minutes. Default 5; 0 turns retries off. " +
-					"Environment: `OS_MAX_RETRIES`.",
+					"error (500, 502, 503, 504, whatever its body), a dropped connection or an answer cut off half way, with " +
+					"exponential backoff and jitter, honouring `Retry-After`, and never past the operation's timeout. A create " +
+					"(POST) is only sent again after 429 or a failure to connect, which mean it was not carried out; a create " +
+					"whose answer was lost is reconciled with the cloud instead (see the `vbs_backup_sharing` resource). " +
+					"Each request has its own budget; the waits of one request add up to at most two minutes, and a refused " +
+					"connection is retried for a few seconds only. Default 5; 0 turns retries off. Environment: `OS_MAX_RETRIES`.",
 				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
 			},
 			"endpoints": schema.MapAttribute{

@@ -157,6 +157,6 @@ func TestAccProviderConfig_unreachableKeystone(t *testing.T) {
 	clearOSEnv(t)
 	start := time.Now()
 	testAccConfigError(t, testAccUnreachableProviderBlock, `(?s)Cannot\s+reach\s+Keystone\s+at\s+127\.0\.0\.1:9.*`+
-		`Logging\s+in\s+at\s+http://127\.0\.0\.1:9/v3/\s+failed:\s+connection\s+refused.*Is\s+auth_url\s+\(OS_AUTH_URL\)\s+right`)
+		`Logging\s+in\s+at\s+http://127\.0\.0\.1:9/v3/\s+with\s+password\s+credentials.*failed:\s+connection\s+refused.*Is\s+auth_url\s+\(OS_AUTH_URL\)\s+right`)
 	t.Logf("a refused Keystone connection was reported after %s", time.Since(start).Round(time.Millisecond))
 }

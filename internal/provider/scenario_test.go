@@ -92,16 +92,8 @@ func testAccConnection(t *testing.T, server *recorded.Server) *client.Connection
 }
 
 // backupObject is a backup as the API embeds it in a sharing (spec §5.2),
-// built from the reference's example.
-func backupObject(id, name string) map[string]any {
-	return map[string]any{
-		"id": id, "name": name, "status": "available", "availability_zone": "eu-de-01",
-		"volume_id": "9d2c0000-0000-4000-8000-000000000001", "size": 40, "object_count": nil,
-		"container": nil, "description": nil, "fail_reason": nil, "snapshot_id": nil, "service_metadata": nil,
-		"created_at": "2024-02-28T22:00:05.000000", "updated_at": "2024-02-28T22:07:41.554120",
-		"data_timestamp": "2024-02-28T22:00:05.000000", "has_dependent_backups": nil, "is_incremental": nil,
-	}
-}
+// the reference's example.
+var backupObject = fakecloud.ExampleBackup
 
 // sharingStatus reads a sharing outside Terraform and returns the HTTP
 // status the API answered with.

@@ -44,8 +44,8 @@ func TestLoggingRedactsEverySecretAtTrace(t *testing.T) {
 		w.Header().Set("Set-Cookie", "session="+secrets["Set-Cookie"])
 		w.Header().Set("Content-Type", "application/json")
 		if calls == 1 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `{"error":{"code":"VolumeBackup.0900","message":"busy"}}`)
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"code":"APIGW.0308","message":"busy"}}`)
 			return
 		}
 		w.WriteHeader(http.StatusCreated)
@@ -119,7 +119,7 @@ func TestLoggingRedactsEverySecretAtTrace(t *testing.T) {
 	if u, _ := last["url"].(string); !strings.Contains(u, "limit=5") || !strings.Contains(u, "signature=REDACTED") {
 		t.Errorf("url = %q, want the query kept with the signature redacted", u)
 	}
-	if debug[0]["attempt"] != float64(1) || debug[0]["status"] != float64(503) {
+	if debug[0]["attempt"] != float64(1) || debug[0]["status"] != float64(429) {
 		t.Errorf("first attempt logged as %v", debug[0])
 	}
 

@@ -1,19 +1,17 @@
 package transport
 
 import (
+	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
 )
 
 // RetryOptions tunes NewRetry. Zero fields take the values of
@@ -27,9 +25,11 @@ type RetryOptions struct {
 	// MaxTotalWait caps the sum of all waits for one request. A Retry-After
 	// longer than what is left of it ends the retries.
 	MaxTotalWait time.Duration
-	// RefusedTotalWait caps the waits instead when the connection was
-	// refused: nothing listens there, which a restart fixes in a moment or
-	// a wrong URL never does, so it is retried briefly and then reported.
+	// RefusedTotalWait caps instead, for a server that cannot be reached
+	// (refused, no route, a dial that timed out), the time its attempts
+	// and the waits between them take together: nothing listens there,
+	// which a restart fixes in a moment or a wrong URL never does, so it is
+	// retried briefly and then reported.
 	RefusedTotalWait time.Duration
 	// Sleep waits d or until ctx is done. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -113,15 +113,20 @@ func Attempt(ctx context.Context) int {
 	return n
 }
 
-// NewRetry retries requests that failed in a way that is safe and worth
-// repeating: 429, 502, 503, 504 and connection failures before any answer
-// for GET, HEAD and DELETE; only 429 and 503 (and failures to connect at all)
-// for other methods, since those are the only answers that say the server
-// did not act. base nil means http.DefaultTransport.
+// NewRetry sends a request again when its failure's class says so
+// (failure.Policies): a class retried Always (no connection made, 429) for
+// any request, a class retried IfIdempotent (a lost connection, a cut
+// answer, 500, 502, 503, 504) only for requests that are safe to repeat
+// (Idempotent). A create is never sent twice here when it may have been
+// carried out: its caller reconciles it with the cloud instead.
 //
-// Every request has its own budget of retries and waiting. Bodies are
-// replayed through Request.GetBody, which http.NewRequest sets for the usual
-// in-memory readers.
+// Every answer's body is read here, before the answer is handed on, so that
+// an answer cut off half way is a failed attempt like a reset and not an
+// error its reader meets later. Every request has its own budget of retries
+// and waiting, and no wait is started that would outlive the request's
+// context. Bodies are replayed through Request.GetBody, which
+// http.NewRequest sets for the usual in-memory readers. base nil means
+// http.DefaultTransport.
 func NewRetry(base http.RoundTripper, opts RetryOptions) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -141,8 +146,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = req.Body.Close()
 		return nil, fmt.Errorf("%s %s: request body cannot be replayed for a retry (no GetBody)", req.Method, RedactURL(req.URL))
 	}
+	idempotent := Idempotent(req)
 
-	var waited time.Duration
+	// waited is the time spent waiting between attempts, unreachable the
+	// time the attempts that could not reach the server took: a dial that
+	// times out spends its whole timeout, and the short budget of such a
+	// failure counts that too.
+	var waited, unreachable time.Duration
+	// before describes the failed attempt before this one, for an error
+	// that ends the retries without saying what went wrong until then.
+	before := ""
 	for attempt := 1; ; attempt++ {
 		r := req.Clone(context.WithValue(ctx, attemptKey{}, attempt))
 		if attempt > 1 && hasBody {
@@ -153,29 +166,123 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 
+		sent := t.opts.Now()
 		resp, err := t.base.RoundTrip(r)
-		reason, retry := retryReason(ctx, req.Method, resp, err)
-		if !retry || attempt > t.opts.MaxRetries {
-			return resp, t.wrapFinal(req, attempt, err)
+		if err == nil {
+			if err = readBody(ctx, resp); err != nil {
+				resp = nil
+			}
 		}
-		budget := t.opts.MaxTotalWait
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			budget = min(budget, t.opts.RefusedTotalWait)
+		class, failed := failure.ClassifyAttempt(resp, err)
+		policy := failure.Policies[class]
+		if failed && policy.ShortBudget {
+			unreachable += t.opts.Now().Sub(sent)
 		}
-		delay, ok := t.delay(attempt, resp, budget-waited)
-		if !ok || !fitsDeadline(ctx, delay) {
-			return resp, t.wrapFinal(req, attempt, err)
+		if !failed {
+			return resp, nil
 		}
+		if ctx.Err() != nil {
+			if resp != nil {
+				// A whole answer came before the caller's time ran out:
+				// it says more than the deadline does.
+				return resp, t.wrapFinal(req, resp, attempt, nil, "the operation was stopped or ran out of time")
+			}
+			return nil, t.interrupted(req, attempt, err, before)
+		}
+		if !Retries(class, idempotent) {
+			return resp, t.wrapFinal(req, resp, attempt, err, "")
+		}
+		if attempt > t.opts.MaxRetries {
+			stopped := ""
+			if t.opts.MaxRetries > 0 {
+				stopped = fmt.Sprintf("max_retries (%d) used up", t.opts.MaxRetries)
+			}
+			return resp, t.wrapFinal(req, resp, attempt, err, stopped)
+		}
+		budget, spent := t.opts.MaxTotalWait, waited
+		if policy.ShortBudget {
+			budget, spent = min(budget, t.opts.RefusedTotalWait), waited+unreachable
+		}
+		delay, stop := t.delay(attempt, resp, budget-spent)
+		if stop != "" && policy.ShortBudget {
+			stop = fmt.Sprintf("trying to reach the server has taken %s, past the %s allowed before reporting it",
+				spent.Round(time.Millisecond), budget)
+		}
+		if stop == "" && !fitsDeadline(ctx, delay) {
+			stop = fmt.Sprintf("waiting %s to try again would outlive the operation's deadline", delay)
+			if d, ok := ctx.Deadline(); ok {
+				stop += fmt.Sprintf(" (%s left)", time.Until(d).Round(time.Millisecond))
+			}
+		}
+		if stop != "" {
+			return resp, t.wrapFinal(req, resp, attempt, err, stop)
+		}
+		before = describeAttempt(resp, err)
 		if resp != nil {
 			drainAndClose(resp.Body)
 		}
 		if err := t.opts.Sleep(ctx, delay); err != nil {
-			return nil, fmt.Errorf("%s %s: stopped while waiting %s to retry after %s (attempt %d): %w",
-				req.Method, RedactURL(req.URL), delay, reason, attempt, err)
+			return nil, fmt.Errorf("%s %s: stopped while waiting %s to try again after attempt %d (%s): %w",
+				req.Method, RedactURL(req.URL), delay, attempt, before, err)
 		}
 		waited += delay
 	}
 }
+
+// Retries reports whether a request that failed in class is sent again:
+// what failure.Policies says for the class, with IfIdempotent depending on
+// the request.
+func Retries(class failure.Class, idempotent bool) bool {
+	switch failure.Policies[class].Retry {
+	case failure.Always:
+		return true
+	case failure.IfIdempotent:
+		return idempotent
+	}
+	return false
+}
+
+// Idempotent reports whether a request may be sent again although the
+// first copy may have reached the server: the methods HTTP makes
+// idempotent, except PUT, which our APIs do not promise to be, and the
+// Keystone login, a POST that only issues a token. A sharing create is
+// not: sent twice, it may share the backup twice.
+func Idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete, "":
+		return true
+	case http.MethodPost:
+		return strings.HasSuffix(strings.TrimSuffix(req.URL.Path, "/"), "/auth/tokens")
+	}
+	return false
+}
+
+// readBody reads the answer's body into memory, so that a cut answer is
+// found here, where it can be sent again, and the caller decodes from
+// memory. Pages of sharings are small; an answer announcing more than
+// maxBuffered bytes is passed on unread.
+func readBody(ctx context.Context, resp *http.Response) error {
+	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > maxBuffered {
+		return nil
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	n, err := buf.ReadFrom(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("reading the HTTP %d answer: %w", resp.StatusCode, ctxErr)
+		}
+		return &failure.BodyError{Status: resp.StatusCode, Read: n, Length: resp.ContentLength, Err: err}
+	}
+	resp.Body = io.NopCloser(&buf)
+	return nil
+}
+
+// maxBuffered bounds the answers readBody holds in memory.
+const maxBuffered = 64 << 20
 
 // fitsDeadline reports whether a wait of d still leaves the context alive.
 // A wait that would outlive it ends in a bare deadline error, which tells the
@@ -185,26 +292,79 @@ func fitsDeadline(ctx context.Context, d time.Duration) bool {
 	return !ok || time.Until(dl) > d
 }
 
-// wrapFinal says how many attempts a connection error survived; a plain
-// first-attempt error is passed through unchanged.
-func (t *retryTransport) wrapFinal(req *http.Request, attempt int, err error) error {
-	if err == nil || attempt == 1 {
+// wrapFinal ends the retries. A transport error says how many attempts it
+// took and why they stopped; an error answer goes back to its reader (which
+// turns it into the API error) with the same facts in AttemptsHeader and
+// StoppedHeader.
+func (t *retryTransport) wrapFinal(req *http.Request, resp *http.Response, attempt int, err error, stopped string) error {
+	if resp != nil {
+		if attempt > 1 || stopped != "" {
+			resp.Header = resp.Header.Clone()
+			if resp.Header == nil {
+				resp.Header = http.Header{}
+			}
+			resp.Header.Set(failure.AttemptsHeader, strconv.Itoa(attempt))
+			if stopped != "" {
+				resp.Header.Set(failure.StoppedHeader, stopped)
+			}
+		}
 		return err
 	}
-	return fmt.Errorf("%s %s: giving up after %d attempts: %w", req.Method, RedactURL(req.URL), attempt, err)
+	if err == nil || (attempt == 1 && stopped == "") {
+		return err
+	}
+	why := ""
+	if stopped != "" {
+		why = " (" + stopped + ")"
+	}
+	return fmt.Errorf("%s %s: giving up after %s%s: %w", req.Method, RedactURL(req.URL), plural(attempt, "attempt"), why, err)
 }
 
-// delay picks the wait before the next attempt, or reports that the budget
-// does not allow one.
-func (t *retryTransport) delay(attempt int, resp *http.Response, remaining time.Duration) (time.Duration, bool) {
+// interrupted ends the retries when the caller's context ended during an
+// attempt, naming what the attempt before it met: a deadline alone does not
+// say why the time ran out.
+func (t *retryTransport) interrupted(req *http.Request, attempt int, err error, before string) error {
+	if err == nil {
+		err = req.Context().Err()
+	}
+	if attempt == 1 || before == "" {
+		return err
+	}
+	return fmt.Errorf("%s %s: attempt %d of the request did not finish: %w; attempt %d before it: %s",
+		req.Method, RedactURL(req.URL), attempt, err, attempt-1, before)
+}
+
+// describeAttempt says in a few words how an attempt failed.
+func describeAttempt(resp *http.Response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	if id := requestID(resp.Header); id != "" {
+		return fmt.Sprintf("HTTP %d (request ID %s)", resp.StatusCode, id)
+	}
+	return fmt.Sprintf("HTTP %d", resp.StatusCode)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// delay picks the wait before the next attempt, or says why there is none.
+func (t *retryTransport) delay(attempt int, resp *http.Response, remaining time.Duration) (time.Duration, string) {
 	if remaining <= 0 {
-		return 0, false
+		return 0, "the retry budget of waiting is used up"
 	}
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header, t.opts.Now); ok {
 			// The server named its time; a shorter wait would only earn
 			// another refusal, so past the budget there is no point.
-			return d, d <= remaining
+			if d > remaining {
+				return d, fmt.Sprintf("the server asked to wait %s (Retry-After), more than the retry budget allows", d)
+			}
+			return d, ""
 		}
 	}
 	ceiling := t.opts.MaxDelay
@@ -214,7 +374,7 @@ func (t *retryTransport) delay(attempt int, resp *http.Response, remaining time.
 		}
 	}
 	d := time.Duration(t.opts.Rand() * float64(ceiling))
-	return min(d, remaining), true
+	return min(d, remaining), ""
 }
 
 // retryAfter reads Retry-After as delay-seconds or an HTTP date. A date is
@@ -243,97 +403,6 @@ func retryAfter(h http.Header, now func() time.Time) (time.Duration, bool) {
 		ref = date
 	}
 	return max(at.Sub(ref), 0), true
-}
-
-// idempotent methods may be resent even when the first copy may have
-// reached the server. PUT is idempotent in HTTP terms but left out: our
-// API's PUTs are not promised to be.
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodDelete, "":
-		return true
-	}
-	return false
-}
-
-func retryReason(ctx context.Context, method string, resp *http.Response, err error) (string, bool) {
-	if ctx.Err() != nil {
-		return "", false
-	}
-	if err != nil {
-		if idempotent(method) && noAnswer(err) {
-			return "connection error: " + err.Error(), true
-		}
-		if neverConnected(err) {
-			return "connection failure: " + err.Error(), true
-		}
-		return "", false
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		return fmt.Sprintf("HTTP %d", resp.StatusCode), true
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		// Gateways answer 500 for passing faults too; only resend what is
-		// safe to send twice.
-		return fmt.Sprintf("HTTP %d", resp.StatusCode), idempotent(method)
-	}
-	return "", false
-}
-
-// noAnswer reports transport errors after which the server may or may not
-// have seen the request but sent no response: worth resending only when
-// resending is harmless.
-func noAnswer(err error) bool {
-	if permanent(err) {
-		return false
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.ETIMEDOUT) {
-		return true
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return true
-	}
-	var netErr net.Error
-	return errors.As(err, &netErr) && netErr.Timeout()
-}
-
-// neverConnected reports a failure to open the connection, so the request
-// cannot have reached the server whatever its method.
-func neverConnected(err error) bool {
-	if permanent(err) {
-		return false
-	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial"
-}
-
-// permanent errors would fail the same way on every attempt: cancellation,
-// certificate and TLS protocol failures, and names that do not resolve.
-func permanent(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var (
-		verifyErr   *tls.CertificateVerificationError
-		recordErr   tls.RecordHeaderError
-		alertErr    tls.AlertError
-		unknownCA   x509.UnknownAuthorityError
-		hostnameErr x509.HostnameError
-		invalidErr  x509.CertificateInvalidError
-		dnsErr      *net.DNSError
-	)
-	switch {
-	case errors.As(err, &verifyErr), errors.As(err, &recordErr), errors.As(err, &alertErr),
-		errors.As(err, &unknownCA), errors.As(err, &hostnameErr), errors.As(err, &invalidErr):
-		return true
-	case errors.As(err, &dnsErr):
-		return dnsErr.IsNotFound
-	}
-	return false
 }
 
 // drainAndClose lets the connection be reused; the cap stops a large error

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
 )
 
 // sleepRecorder stands in for RetryOptions.Sleep: it returns at once and
@@ -273,7 +275,7 @@ func TestNonIdempotentMethods(t *testing.T) {
 		wantAttempts int32
 	}{
 		{http.MethodPost, 429, 2},
-		{http.MethodPost, 503, 2},
+		{http.MethodPost, 503, 1},
 		{http.MethodPost, 502, 1},
 		{http.MethodPost, 504, 1},
 		{http.MethodPut, 502, 1},
@@ -438,7 +440,7 @@ func TestCancelDuringWaitReturnsPromptly(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if !strings.Contains(err.Error(), "waiting 30s to retry after HTTP 429") {
+	if !strings.Contains(err.Error(), "waiting 30s to try again after attempt 1 (HTTP 429)") {
 		t.Errorf("err = %v, want it to say what it was waiting for", err)
 	}
 }
@@ -608,8 +610,11 @@ func TestRetriedResponsesAreDrainedAndClosed(t *testing.T) {
 			t.Errorf("retried response %d: closed=%v drained=%v", i+1, b.closed, b.drained)
 		}
 	}
-	if bodies[2].closed || resp.Body != bodies[2] {
-		t.Error("the final response body must reach the caller unread and open")
+	// The final answer is read here too, to find a cut body before the
+	// caller does; the caller reads it whole from memory.
+	got, err := io.ReadAll(resp.Body)
+	if err != nil || string(got) != `{"error":{"code":"x"}}` || !bodies[2].closed || !bodies[2].drained {
+		t.Errorf("final answer: %q, %v; closed=%v drained=%v", got, err, bodies[2].closed, bodies[2].drained)
 	}
 }
 
@@ -637,42 +642,106 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
+// Transport errors are retried as the failure model says: a failure to
+// connect for any request, a lost connection only for requests that are
+// safe to send twice, and nothing that would fail the same way again.
 func TestErrorClassification(t *testing.T) {
 	dial := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: err} }
 	read := func(err error) error { return &net.OpError{Op: "read", Net: "tcp", Err: err} }
 	for _, tc := range []struct {
-		name          string
-		err           error
-		get, post     bool
-		withCancelCtx bool
+		name      string
+		err       error
+		get, post bool
 	}{
 		{name: "EOF", err: io.EOF, get: true},
 		{name: "unexpected EOF", err: fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF), get: true},
 		{name: "reset on read", err: read(syscall.ECONNRESET), get: true},
+		{name: "cut body", err: &failure.BodyError{Status: 200, Read: 10, Length: 20, Err: io.ErrUnexpectedEOF}, get: true},
 		{name: "refused on dial", err: dial(syscall.ECONNREFUSED), get: true, post: true},
+		{name: "no route on dial", err: dial(syscall.EHOSTUNREACH), get: true, post: true},
+		{name: "route lost on read", err: read(syscall.EHOSTUNREACH), get: true},
+		{name: "dial timeout", err: dial(timeoutErr{}), get: true, post: true},
 		{name: "dns temporary", err: dial(&net.DNSError{Err: "server misbehaving", Name: "h", IsTemporary: true}), get: true, post: true},
 		{name: "dns not found", err: dial(&net.DNSError{Err: "no such host", Name: "h", IsNotFound: true})},
 		{name: "context canceled", err: context.Canceled},
 		{name: "deadline", err: fmt.Errorf("x: %w", context.DeadlineExceeded)},
 		{name: "unknown CA", err: x509.UnknownAuthorityError{}},
 		{name: "hostname", err: x509.HostnameError{Host: "h", Certificate: &x509.Certificate{}}},
+		{name: "TLS alert from the server", err: &net.OpError{Op: "remote error", Net: "tcp", Err: errors.New("tls: certificate required")}},
 		{name: "other", err: errors.New("something else")},
-		{name: "EOF after caller canceled", err: io.EOF, withCancelCtx: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			if tc.withCancelCtx {
-				c, cancel := context.WithCancel(ctx)
-				cancel()
-				ctx = c
+			class, failed := failure.ClassifyAttempt(nil, tc.err)
+			if !failed {
+				t.Fatal("not a failure")
 			}
-			if _, got := retryReason(ctx, http.MethodGet, nil, tc.err); got != tc.get {
-				t.Errorf("GET: retry = %v, want %v", got, tc.get)
+			if got := Retries(class, true); got != tc.get {
+				t.Errorf("GET (%s): retry = %v, want %v", class, got, tc.get)
 			}
-			if _, got := retryReason(ctx, http.MethodPost, nil, tc.err); got != tc.post {
-				t.Errorf("POST: retry = %v, want %v", got, tc.post)
+			if got := Retries(class, false); got != tc.post {
+				t.Errorf("POST (%s): retry = %v, want %v", class, got, tc.post)
 			}
 		})
+	}
+}
+
+// A dial that times out spends the dialer's whole timeout; the short
+// budget of a server that cannot be reached counts that time, so such a
+// server is reported after one slow attempt, not after max_retries of them.
+// The clock is a fake one that each attempt moves on by the dial timeout.
+func TestDialTimeoutsSpendTheShortBudget(t *testing.T) {
+	var (
+		now      = time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+		attempts int
+	)
+	slowDial := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		attempts++
+		now = now.Add(30 * time.Second)
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: timeoutErr{}}
+	})
+	sl := &sleepRecorder{}
+	rt := NewRetry(slowDial, RetryOptions{MaxRetries: 5, Sleep: sl.Sleep, Now: func() time.Time { return now }})
+	_, _, err := do(t, rt, http.MethodPost, "http://10.255.255.1/v2/p/os-vendor-backup-sharing", "{}")
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if attempts != 1 || len(sl.Waits()) != 0 {
+		t.Errorf("%d attempts and %d waits, want 1 attempt and no wait: one dial timeout uses up the 3s budget", attempts, len(sl.Waits()))
+	}
+	if !strings.Contains(err.Error(), "trying to reach the server has taken 30s") {
+		t.Errorf("err = %v, want it to say how long reaching the server took", err)
+	}
+}
+
+// timeoutErr is what a dialer's timeout looks like.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// The Keystone login is a POST that only issues a token, so it is sent
+// again like a read; a sharing's create is not.
+func TestIdempotent(t *testing.T) {
+	for _, tc := range []struct {
+		method, url string
+		want        bool
+	}{
+		{http.MethodGet, "https://vbs.example/v2/p/os-vendor-backup-sharing/x", true},
+		{http.MethodDelete, "https://vbs.example/v2/p/os-vendor-backup-sharing/x", true},
+		{http.MethodPost, "https://iam.example/v3/auth/tokens", true},
+		{http.MethodPost, "https://iam.example/identity/v3/auth/tokens/", true},
+		{http.MethodPost, "https://vbs.example/v2/p/os-vendor-backup-sharing", false},
+		{http.MethodPut, "https://vbs.example/v2/p/x", false},
+		{http.MethodPatch, "https://vbs.example/v2/p/x", false},
+	} {
+		req, err := http.NewRequest(tc.method, tc.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Idempotent(req); got != tc.want {
+			t.Errorf("%s %s: idempotent = %v, want %v", tc.method, tc.url, got, tc.want)
+		}
 	}
 }
 
@@ -699,5 +768,104 @@ func TestRetryAfterParsing(t *testing.T) {
 		if got != want {
 			t.Errorf("Retry-After %q: %s, want %s", v, got, want)
 		}
+	}
+}
+
+// cuttingServer answers the first `cuts` requests with a 200 whose body
+// stops half way (the announced length is never reached) and then "ok".
+func cuttingServer(t *testing.T, cuts int32) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) > cuts {
+			_, _ = io.WriteString(w, "ok")
+			return
+		}
+		w.Header().Set("Content-Length", "20")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"shared":`)
+		rc := http.NewResponseController(w)
+		if err := rc.Flush(); err != nil {
+			t.Error(err)
+			return
+		}
+		conn, _, err := rc.Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close()
+	}))
+	return srv, &n
+}
+
+// An answer cut off half way is as transient as a reset: a read is sent
+// again and its caller never sees the cut; a create is not sent again (it
+// was carried out) and fails as a cut body, for its caller to reconcile.
+func TestCutBodyRetriedForReadsOnly(t *testing.T) {
+	srv, n := cuttingServer(t, 2)
+	defer srv.Close()
+	rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep})
+	resp, body, err := do(t, rt, http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 200 || body != "ok" || n.Load() != 3 {
+		t.Fatalf("GET: %v %q after %d attempts", err, body, n.Load())
+	}
+
+	srv2, n2 := cuttingServer(t, 1)
+	defer srv2.Close()
+	_, _, err = do(t, NewRetry(srv2.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep}), http.MethodPost, srv2.URL+"/v2/p/os-vendor-backup-sharing", "{}")
+	if got := failure.Classify(err).Class; got != failure.CutBody || n2.Load() != 1 {
+		t.Fatalf("POST: %v (%s) after %d attempts; want one attempt failing as a cut body", err, got, n2.Load())
+	}
+}
+
+// The Keystone login only issues a token, so a login whose connection was
+// reset is sent again like a read.
+func TestKeystoneLoginRetriedAfterReset(t *testing.T) {
+	srv, n := closingServer(t, 1, true)
+	defer srv.Close()
+	rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep})
+	resp, body, err := do(t, rt, http.MethodPost, srv.URL+"/v3/auth/tokens", `{"auth":{}}`)
+	if err != nil || resp.StatusCode != 200 || body != "ok" || n.Load() != 2 {
+		t.Fatalf("login: %v %q after %d attempts", err, body, n.Load())
+	}
+}
+
+// endingContext is a context a test ends with the error it chooses.
+type endingContext struct {
+	context.Context
+	done chan struct{}
+	err  atomic.Value
+}
+
+func (c *endingContext) Done() <-chan struct{} { return c.done }
+func (c *endingContext) Err() error {
+	if err, ok := c.err.Load().(error); ok {
+		return err
+	}
+	return nil
+}
+func (c *endingContext) end(err error) { c.err.Store(err); close(c.done) }
+
+// A deadline that ends a request during an attempt says what the attempt
+// before met: "timed out" alone would hide the 503s that used the time up.
+func TestDeadlineNamesTheAttemptBefore(t *testing.T) {
+	ctx := &endingContext{Context: context.Background(), done: make(chan struct{})}
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("X-Request-Id", "req-503")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		ctx.end(context.DeadlineExceeded)
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	_, _, err := doCtx(t, ctx, NewRetry(srv.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep}), http.MethodGet, srv.URL, "")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the deadline", err)
+	}
+	if !strings.Contains(err.Error(), "attempt 1 before it: HTTP 503 (request ID req-503)") {
+		t.Errorf("err = %v, want it to name the 503 of attempt 1", err)
 	}
 }

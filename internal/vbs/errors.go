@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
 )
 
 // maxErrorBodyBytes bounds how much of an error response APIError keeps.
@@ -40,6 +42,12 @@ type APIError struct {
 	// Body is the raw response body, cut to about 2 KiB. Error() shows it
 	// only when no code or message could be read from it.
 	Body string
+	// Attempts is how many times the request was sent, when it was sent
+	// more than once; Stopped says why no further attempt was made, when
+	// the failure model would have allowed one (the retry budget, or a
+	// Retry-After past the deadline).
+	Attempts int
+	Stopped  string
 
 	err error
 }
@@ -73,8 +81,18 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request ID %s)", e.RequestID)
 	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, ", the last of %d attempts", e.Attempts)
+	}
+	if e.Stopped != "" {
+		fmt.Fprintf(&b, "; not tried again: %s", e.Stopped)
+	}
 	return b.String()
 }
+
+// GetStatusCode is the HTTP status, as gophercloud's own error reports it;
+// the failure model sorts errors by it.
+func (e *APIError) GetStatusCode() int { return e.StatusCode }
 
 // Unwrap gives back the gophercloud error, so gophercloud.ResponseCodeIs and
 // errors.As(err, &gophercloud.ErrUnexpectedResponseCode{}) keep working.
@@ -109,6 +127,10 @@ func NewAPIError(err error) error {
 	}
 	if apiErr.RequestID == "" {
 		apiErr.RequestID = headerRequestID(resp.ResponseHeader)
+	}
+	if resp.ResponseHeader != nil {
+		apiErr.Attempts, _ = strconv.Atoi(resp.ResponseHeader.Get(failure.AttemptsHeader))
+		apiErr.Stopped = resp.ResponseHeader.Get(failure.StoppedHeader)
 	}
 	return apiErr
 }

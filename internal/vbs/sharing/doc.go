@@ -32,6 +32,20 @@ whole result, eight pages at a time once the count is known:
 		fmt.Println(s.ID, s.FromProjectID)
 	}
 
+Or take each page as it arrives, holding no more than the pages in flight;
+returning false stops the listing:
+
+	_, err = sharing.ListEach(ctx, client, sharing.ListOpts{ShareToMe: &shareToMe},
+		sharing.ListAllOpts{Concurrency: 8, ProjectID: projectID}, func(page []sharing.Share) bool {
+			for _, s := range page {
+				fmt.Println(s.ID, s.FromProjectID)
+			}
+			return true
+		})
+
+A listing applies its filters again to what the API returns (ListOpts.Match),
+so a server that ignores one cannot widen the result.
+
 Share a backup with two projects, then cancel every sharing of it:
 
 	shares, err := sharing.Create(ctx, client, sharing.CreateOpts{

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -62,30 +63,48 @@ func run() error {
 	} else {
 		defer os.RemoveAll(work)
 	}
-	provider := filepath.Join(work, "provider", "terraform-provider-vbs")
-	logf("building the provider")
-	if err := bench.BuildProvider(ctx, root, cfg.providerPkg, provider); err != nil {
-		return err
+	var builds []*build
+	for i, rev := range cfg.revisions {
+		label, err := bench.ResolveRevision(ctx, root, rev)
+		if err != nil {
+			return err
+		}
+		// Each build has its own directory: its plugin directory, wrapper
+		// and usage file, and the configurations' state.
+		dir := filepath.Join(work, fmt.Sprintf("build-%d", i))
+		b := &build{rev: rev, label: label, provider: filepath.Join(dir, "provider", "terraform-provider-vbs")}
+		logf("building the provider at %s (%s)", rev, label)
+		if err := bench.BuildProviderAt(ctx, root, rev, cfg.providerPkg, b.provider, work); err != nil {
+			return err
+		}
+		if b.ws, err = bench.NewWorkspace(tf, dir, b.provider, self); err != nil {
+			return err
+		}
+		for _, kv := range cfg.envs {
+			name, value, _ := strings.Cut(kv, "=")
+			b.ws.SetEnv(name, value)
+		}
+		builds = append(builds, b)
 	}
-	ws, err := bench.NewWorkspace(tf, work, provider, self)
-	if err != nil {
-		return err
-	}
-	for _, kv := range cfg.envs {
-		name, value, _ := strings.Cut(kv, "=")
-		ws.SetEnv(name, value)
+	if cfg.queryTerraform == "" {
+		cfg.queryTerraform = tf
 	}
 
 	var md strings.Builder
 	cfg.out = io.MultiWriter(os.Stdout, &md)
-	fmt.Fprint(cfg.out, machine(tf, cfg.providerPkg, cfg.envs))
+	fmt.Fprint(cfg.out, machine(tf, cfg.providerPkg, cfg.envs, builds))
+	if cfg.scenarios["query"] && cfg.queryTerraform != tf {
+		if out, err := exec.Command(cfg.queryTerraform, "version").Output(); err == nil {
+			fmt.Fprintf(cfg.out, "- query scenario: %s\n", strings.SplitN(string(out), "\n", 2)[0])
+		}
+	}
 
 	floorSrv, err := bench.Start(bench.Options{Sharings: 1})
 	if err != nil {
 		return err
 	}
 	defer floorSrv.Close()
-	r := &runner{cfg: cfg, ws: ws, ctx: ctx, floorSrv: floorSrv, provider: provider}
+	r := &runner{cfg: cfg, builds: builds, floorWS: builds[len(builds)-1].ws, ctx: ctx, floorSrv: floorSrv}
 	if err := r.all(); err != nil {
 		return err
 	}

@@ -6,13 +6,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/bench"
 )
 
-// profile runs one more plan at the largest -n, largest -latency and
-// smallest -parallelism, twice: under perf, which follows the provider
+// profile runs one more plan of the working tree's build at the largest
+// -n (or, with -profile-scenario list, the -list-sharings listing; with
+// apply, an apply of at most -apply-max-n resources), largest
+// -latency and smallest -parallelism, twice: under perf, which follows the provider
 // processes terraform starts and so splits the CPU between terraform and
 // the provider; and with the provider built from cmd/profprovider, whose Go
 // profiles name the provider's functions and its live heap.
@@ -31,23 +35,51 @@ func (r *runner) profile(root string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	wd, err := r.ws.Config("profile", bench.DataSourceConfig(srv, srv.SharingIDs()))
-	if err != nil {
+	defer func() { srv.Close() }()
+	ws, provider := r.working().ws, r.working().provider
+	mainTF, what := bench.DataSourceConfig(srv, srv.SharingIDs()), fmt.Sprintf("plan of N=%d", n)
+	if r.cfg.profileScenario == "list" {
+		srv.Close()
+		if srv, err = bench.Start(bench.Options{Sharings: r.cfg.listSharings, Latency: lat}); err != nil {
+			return err
+		}
+		mainTF, what = bench.ListConfig(srv, 1, nil), fmt.Sprintf("listing of %d sharings", r.cfg.listSharings)
+	}
+	var wd string
+	args, undo := planArgs(p), func() error { return nil }
+	if r.cfg.profileScenario == "apply" {
+		// An apply of at most -apply-max-n resources, destroyed after each
+		// profiled run so that the next one creates them again.
+		n = min(n, r.cfg.applyMaxN)
+		srv.Close()
+		if srv, err = bench.Start(bench.Options{Sharings: n, Latency: lat}); err != nil {
+			return err
+		}
+		common := []string{"-auto-approve", "-input=false", "-lock=false", "-no-color", "-parallelism=" + strconv.Itoa(p)}
+		mainTF, what, args = bench.ResourceConfig(srv, n), fmt.Sprintf("apply of N=%d", n), append([]string{"apply"}, common...)
+		undo = func() error {
+			_, err := ws.Terraform(r.ctx, wd, append([]string{"destroy"}, common...)...)
+			return err
+		}
+	}
+	if wd, err = ws.Config("profile", mainTF); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.cfg.out, "\n### Profiles (N=%d, latency %s, P=%d), in %s\n\n", n, fmtLat(lat), p, dir)
+	fmt.Fprintf(r.cfg.out, "\n### Profiles of %s (%s, latency %s, P=%d)\n\n", r.working().label, what, fmtLat(lat), p)
 
 	if _, err := exec.LookPath("perf"); err != nil {
 		logf("profile: no perf on PATH, so no split between terraform and provider")
 	} else {
-		logf("profile (perf): N=%d latency=%s P=%d", n, lat, p)
+		logf("profile (perf): %s latency=%s P=%d", what, lat, p)
 		data := filepath.Join(dir, "perf.data")
-		tf := r.ws.CLI
-		r.ws.CLI = "perf"
-		run, err := r.ws.Terraform(r.ctx, wd, append([]string{"record", "-q", "-g", "-F", "499", "-o", data, "--", tf}, planArgs(p)...)...)
-		r.ws.CLI = tf
+		tf := ws.CLI
+		ws.CLI = "perf"
+		run, err := ws.Terraform(r.ctx, wd, append([]string{"record", "-q", "-g", "-F", "499", "-o", data, "--", tf}, args...)...)
+		ws.CLI = tf
 		if err != nil {
+			return err
+		}
+		if err := undo(); err != nil {
 			return err
 		}
 		for _, rep := range []struct{ file, sort string }{{"perf-by-process.txt", "comm,dso"}, {"perf-provider.txt", "sym"}} {
@@ -71,17 +103,20 @@ func (r *runner) profile(root string) error {
 			run.ProviderCPU().Round(time.Millisecond))
 	}
 
-	logf("profile (pprof): N=%d latency=%s P=%d", n, lat, p)
-	prof := filepath.Join(r.ws.Dir, "profprovider", "terraform-provider-vbs")
+	logf("profile (pprof): %s latency=%s P=%d", what, lat, p)
+	prof := filepath.Join(ws.Dir, "profprovider", "terraform-provider-vbs")
 	if err := bench.BuildProvider(r.ctx, root, "./internal/bench/cmd/profprovider", prof); err != nil {
 		return err
 	}
-	r.ws.SetEnv(bench.EnvRealProvider, prof)
-	r.ws.SetEnv("VBS_BENCH_PPROF_DIR", dir)
-	run, err := r.ws.Terraform(r.ctx, wd, planArgs(p)...)
-	r.ws.UnsetEnv("VBS_BENCH_PPROF_DIR")
-	r.ws.SetEnv(bench.EnvRealProvider, r.provider)
+	ws.SetEnv(bench.EnvRealProvider, prof)
+	ws.SetEnv("VBS_BENCH_PPROF_DIR", dir)
+	run, err := ws.Terraform(r.ctx, wd, args...)
+	ws.UnsetEnv("VBS_BENCH_PPROF_DIR")
+	ws.SetEnv(bench.EnvRealProvider, provider)
 	if err != nil {
+		return err
+	}
+	if err := undo(); err != nil {
 		return err
 	}
 	// The process that read the data sources is the one that used the
@@ -110,7 +145,32 @@ func (r *runner) profile(root string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(r.cfg.out, "- pprof: wall %s; provider process %d: CPU %s, peak RSS %s (pprof-cpu.txt, pprof-heap.txt)\n",
+	// Whose code the samples are in: the CPU of every provider process of
+	// the run, the busiest one's allocations and its live heap at the
+	// largest collection.
+	var cpus []string
+	for _, u := range run.Providers {
+		cpus = append(cpus, filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", u.PID)))
+	}
+	var split strings.Builder
+	for _, part := range []struct {
+		title, index string
+		files        []string
+	}{
+		{"CPU, every provider process", "", cpus},
+		{fmt.Sprintf("allocated bytes, process %d", busiest.PID), "alloc_space", []string{filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", busiest.PID))}},
+		{fmt.Sprintf("live bytes at the largest collection, process %d", busiest.PID), "inuse_space", []string{filepath.Join(dir, fmt.Sprintf("heap-peak-%d.pprof", busiest.PID))}},
+	} {
+		table, err := splitProfiles(r.ctx, part.files, part.index)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&split, "%s\n%s\n", part.title, table)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pprof-split.txt"), []byte(split.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.cfg.out, "- pprof: wall %s; provider process %d: CPU %s, peak RSS %s (pprof-cpu.txt, pprof-heap.txt; whose code: pprof-split.txt)\n",
 		run.Wall.Round(time.Millisecond), busiest.PID, time.Duration((busiest.UserMS+busiest.SysMS)*float64(time.Millisecond)).Round(time.Millisecond),
 		fmtRSS(busiest.MaxRSSKiB))
 	return nil

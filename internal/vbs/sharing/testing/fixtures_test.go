@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	th "github.com/gophercloud/gophercloud/v2/testhelper"
 	"github.com/gophercloud/gophercloud/v2/testhelper/client"
 
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
 )
 
@@ -30,37 +32,24 @@ const (
 	countPath      = collectionPath + "/count"
 )
 
-// GetResponse is the reference's constructed GET example (spec §5): the
-// backup's optional fields are present and null.
-const GetResponse = `
-{"shared": {
-  "id": "5c3b1d9e-0000-4000-8000-00000000s001",
-  "backup_id": "1f0e6a52-0000-4000-8000-00000000b001",
-  "from_project_id": "ffffffffffffffffffffffffffff0000",
-  "to_project_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001",
-  "created_at": "2024-03-01T10:15:30.123456",
-  "updated_at": null,
-  "backup": {
-    "id": "1f0e6a52-0000-4000-8000-00000000b001", "name": "nightly-db", "status": "available",
-    "availability_zone": "eu-de-01", "volume_id": "9d2c0000-0000-4000-8000-00000000v001",
-    "size": 40, "object_count": null, "container": null, "description": null,
-    "fail_reason": null, "snapshot_id": null, "service_metadata": null,
-    "created_at": "2024-02-28T22:00:05.000000", "updated_at": "2024-02-28T22:07:41.554120",
-    "data_timestamp": "2024-02-28T22:00:05.000000",
-    "has_dependent_backups": null, "is_incremental": null
-  }
-}}`
+// GetResponse is the reference's constructed GET example (spec §5), the
+// backup's optional fields present and null, as the fake cloud serves it;
+// SparseGetResponse leaves most keys out instead of sending null, which
+// the "this parameter will be skipped" wording in the reference allows.
+const (
+	GetResponse       = fakecloud.SharingFullBody
+	SparseGetResponse = fakecloud.SharingSparseBody
+)
 
-// SparseGetResponse leaves out most keys instead of sending null, which the
-// "this parameter will be skipped" wording in the reference allows.
-const SparseGetResponse = `
-{"shared": {
-  "id": "5c3b1d9e-0000-4000-8000-00000000s001",
-  "backup_id": "1f0e6a52-0000-4000-8000-00000000b001",
-  "from_project_id": "ffffffffffffffffffffffffffff0000",
-  "to_project_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001",
-  "backup": {"id": "1f0e6a52-0000-4000-8000-00000000b001", "name": "nightly-db", "status": "available"}
-}}`
+// The IDs of the two examples.
+const (
+	exampleSharingID = "ac0fb374-a288-4399-ac63-cc080a13a2ee"
+	examplePath      = collectionPath + "/" + exampleSharingID
+	sparseSharingID  = "d5e8c3a1-7b2f-4c6d-9e0a-1b2c3d4e5f60"
+	sparsePath       = collectionPath + "/" + sparseSharingID
+	sparseBackupID   = "1f0e6a52-0000-4000-8000-00000000b002"
+	exampleVolumeID  = "9d2c0000-0000-4000-8000-000000000001"
+)
 
 // ListResponse has object_count null on one item and 0 on the other, as the
 // reference's LIST and GET examples do, plus the other variants seen in the
@@ -173,8 +162,12 @@ type pagedServer struct {
 	// negative.
 	count int
 	// beforePage, when set, runs before a page other than the first is
-	// answered, so that a test can hold pages back.
-	beforePage func(r *http.Request)
+	// answered, so that a test can hold pages back; beforeCount does the
+	// same for the count.
+	beforePage  func(r *http.Request)
+	beforeCount func(r *http.Request)
+	// to, when set, is the to_project_id of sharing i; toProject1 else.
+	to func(i int) string
 
 	mu       sync.Mutex
 	requests []string
@@ -206,9 +199,13 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 
 		items := make([]string, 0, end-start)
 		for i := start; i < end; i++ {
+			to := toProject1
+			if p.to != nil {
+				to = p.to(i)
+			}
 			items = append(items, fmt.Sprintf(
 				`{"id": "share-%04d", "backup_id": "backup-%04d", "from_project_id": "%s", "to_project_id": "%s", "backup": {"id": "backup-%04d", "name": "b%d", "status": "available", "size": %d}}`,
-				i, i, projectID, toProject1, i, i, i))
+				i, i, projectID, to, i, i, i))
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"shared": [%s]}`, strings.Join(items, ","))
@@ -218,6 +215,9 @@ func (p *pagedServer) register(t *testing.T, fakeServer th.FakeServer) {
 		p.mu.Lock()
 		p.requests = append(p.requests, "count:"+r.URL.RawQuery)
 		p.mu.Unlock()
+		if p.beforeCount != nil {
+			p.beforeCount(r)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case p.count < 0:
@@ -267,10 +267,19 @@ func (p *pagedServer) offsets() []int {
 
 func ptr[T any](v T) *T { return &v }
 
+// checkSame fails the test when got is not want. th.CheckDeepEquals is not
+// enough for listings: it passes a slice longer than the one it expects.
+func checkSame[T any](t *testing.T, want, got T) {
+	t.Helper()
+	if !reflect.DeepEqual(want, got) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
+
 // expectedGetShare is GetResponse decoded: every null a nil pointer.
 func expectedGetShare() *sharing.Share {
 	return &sharing.Share{
-		ID:            sharingID,
+		ID:            exampleSharingID,
 		BackupID:      backupID,
 		FromProjectID: projectID,
 		ToProjectID:   toProject1,
@@ -280,7 +289,7 @@ func expectedGetShare() *sharing.Share {
 			Name:             ptr("nightly-db"),
 			Status:           ptr("available"),
 			AvailabilityZone: ptr("eu-de-01"),
-			VolumeID:         ptr("9d2c0000-0000-4000-8000-00000000v001"),
+			VolumeID:         ptr(exampleVolumeID),
 			Size:             ptr(int64(40)),
 			CreatedAt:        ptr("2024-02-28T22:00:05.000000"),
 			UpdatedAt:        ptr("2024-02-28T22:07:41.554120"),

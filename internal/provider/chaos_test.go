@@ -1,0 +1,198 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/bench"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
+)
+
+// The chaos tests run the real CLI against a fake cloud that misbehaves
+// the way a gateway under load does: a tenth of the logins and VBS calls
+// meet a fault, dealt in turn from every kind (429 with Retry-After, 503,
+// 502 with an HTML page, a reset connection, a body cut off half way), and
+// tokens expire after a number of uses. The faults are seeded; nothing is
+// timed. make chaos runs a larger version and reports the figures
+// (RELIABILITY.md).
+
+const (
+	chaosSeed      = 15
+	chaosFaultRate = 0.10
+	// chaosTokenUses lets a token serve this many requests before the
+	// gateway refuses it as expired.
+	chaosTokenUses = 300
+)
+
+// chaosCloud starts the misbehaving cloud with n synthetic sharings.
+func chaosCloud(t *testing.T, n int, lostAnswerRate float64) *fakecloud.Cloud {
+	t.Helper()
+	return startPlainCloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, n)
+		cfg.DistinctTokens, cfg.TokenUses = true, chaosTokenUses
+		cfg.Faults = &fakecloud.Faults{Seed: chaosSeed, Rate: chaosFaultRate, LostAnswerRate: lostAnswerRate}
+	})
+}
+
+// chaosProviderBlock configures the provider for cloud.
+func chaosProviderBlock(cloud *fakecloud.Cloud) string {
+	return fmt.Sprintf(`
+provider "vbs" {
+  auth_url    = %q
+  domain_name = %q
+  project_id  = %q
+  user_name   = %q
+  password    = "chaos-password"
+}
+`, cloud.AuthURL(), testDomainName, testProjectID, testUserName)
+}
+
+// wantEveryFaultKind fails unless the cloud dealt every kind of fault.
+func wantEveryFaultKind(t *testing.T, cloud *fakecloud.Cloud) {
+	t.Helper()
+	counts := cloud.Counts()
+	for _, kind := range fakecloud.FaultKinds {
+		if counts[kind.Count()] == 0 {
+			t.Errorf("no %s fault was dealt: %v", kind, counts)
+		}
+	}
+}
+
+// A plan of 1,000 data sources and a listing of 1,000 sharings survives
+// every kind of fault and every token expiry: no read fails, and the
+// provider logs in about once per expiry.
+func TestAccChaos_readsSurviveEveryFault(t *testing.T) {
+	clearOSEnv(t)
+	const n = 1000
+	cloud := chaosCloud(t, n, 0)
+	// The output's preconditions check, while Terraform plans, that every
+	// read brought its own sharing and the listing every sharing once.
+	config := chaosProviderBlock(cloud) + bench.CheckedReadsConfig(n)
+	// A plan, not an apply: an apply would only read everything again,
+	// and the test framework's handling of a state of a thousand data
+	// sources costs more than the reads.
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config, PlanOnly: true,
+			ExpectNonEmptyPlan: true, // the output
+		}},
+	})
+	counts := cloud.Counts()
+	wantEveryFaultKind(t, cloud)
+	faults := int64(0)
+	for _, kind := range fakecloud.FaultKinds {
+		faults += counts[kind.Count()]
+	}
+	// Every expiry costs one login, and every provider process one to
+	// begin with; a faulted login is sent again.
+	served := counts[fakecloud.CountRequests] - counts[fakecloud.KindToken]
+	expiries := served / chaosTokenUses
+	if limit := 2*expiries + 10; counts[fakecloud.KindToken] > limit {
+		t.Errorf("%d logins for about %d token expiries, want at most %d", counts[fakecloud.KindToken], expiries, limit)
+	}
+	t.Logf("%d sharing reads, %d list pages, %d counts, %d logins, %d faults dealt (%v)", counts[fakecloud.KindSharingGet],
+		counts[fakecloud.KindListPage], counts[fakecloud.KindCount], counts[fakecloud.KindToken], faults, faultCounts(counts))
+}
+
+// faultCounts are the fault counters of counts, for a log line.
+func faultCounts(counts map[string]int64) string {
+	var parts []string
+	for _, kind := range fakecloud.FaultKinds {
+		parts = append(parts, fmt.Sprintf("%s %d", kind, counts[kind.Count()]))
+	}
+	parts = append(parts, fmt.Sprintf("lost create answers %d, lost delete answers %d",
+		counts[fakecloud.CountLostAnswerCreate], counts[fakecloud.CountLostAnswerDelete]))
+	return strings.Join(parts, ", ")
+}
+
+// chaosSharingsConfig shares synthetic backups 0 to n-1, each with a project
+// of its own that no synthetic sharing uses.
+func chaosSharingsConfig(cloud *fakecloud.Cloud, n int) string {
+	return chaosProviderBlock(cloud) + fmt.Sprintf(`
+resource "vbs_backup_sharing" "s" {
+  count         = %d
+  backup_id     = format("%%08x-0000-4000-9000-%%012x", count.index, count.index)
+  to_project_id = format("bbbbbbbbbbbbbbbbbbbbbbbbbbbb%%04x", count.index)
+}
+`, n)
+}
+
+// cloudAgrees checks that the sharings the state holds are exactly the
+// sharings the cloud holds beyond the synthetic ones it started with: none
+// orphaned, none made twice.
+type cloudAgrees struct {
+	cloud     *fakecloud.Cloud
+	synthetic int
+	want      int
+}
+
+func (c cloudAgrees) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	var inState []string
+	if req.State != nil && req.State.Values != nil && req.State.Values.RootModule != nil {
+		for _, r := range req.State.Values.RootModule.Resources {
+			if r.Type == "vbs_backup_sharing" {
+				id, _ := r.AttributeValues["id"].(string)
+				inState = append(inState, id)
+			}
+		}
+	}
+	inCloud := c.cloud.SharingIDs()[c.synthetic:]
+	slices.Sort(inState)
+	slices.Sort(inCloud)
+	if len(inState) != c.want || !slices.Equal(inState, inCloud) {
+		resp.Error = fmt.Errorf("the state holds %d sharings and the cloud %d beyond its own, want %d in both, the same:\n  state: %v\n  cloud: %v",
+			len(inState), len(inCloud), c.want, inState, inCloud)
+	}
+}
+
+// An apply of 40 sharings, then one of 30 (10 destroyed), then a destroy,
+// with every kind of fault and about half the creates and deletes carried
+// out and their answers lost, on a cloud that would share a backup twice if
+// asked: after each step the cloud and the state hold the same sharings,
+// once each, and the next plan is empty.
+func TestAccChaos_writesLoseNothing(t *testing.T) {
+	clearOSEnv(t)
+	const synthetic, first, second = 40, 40, 30
+	cloud := chaosCloud(t, synthetic, 0.5)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            chaosSharingsConfig(cloud, first),
+				ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: first}},
+			},
+			{
+				Config:            chaosSharingsConfig(cloud, second),
+				ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: second}},
+			},
+			{
+				Config:   chaosSharingsConfig(cloud, second),
+				PlanOnly: true,
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if left := cloud.SharingIDs()[synthetic:]; len(left) != 0 {
+				return fmt.Errorf("destroy left %d sharings in the cloud: %v", len(left), left)
+			}
+			return nil
+		},
+	})
+	counts := cloud.Counts()
+	wantEveryFaultKind(t, cloud)
+	if lost := counts[fakecloud.CountLostAnswerCreate]; lost*5 < first {
+		t.Errorf("%d of %d creates lost their answers, want at least 20 %%", lost, first)
+	}
+	if lost := counts[fakecloud.CountLostAnswerDelete]; lost*5 < first {
+		t.Errorf("%d of %d deletes lost their answers, want at least 20 %%", lost, first)
+	}
+	t.Logf("%d POSTs, %d DELETEs, %d list pages, %d logins; faults: %s", counts[fakecloud.KindCreate], counts[fakecloud.KindDelete],
+		counts[fakecloud.KindListPage], counts[fakecloud.KindToken], faultCounts(counts))
+}
