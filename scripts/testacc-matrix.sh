@@ -338,7 +338,7 @@ for entry in "${clis[@]}"; do
   t0=$SECONDS
   rc=0
   env -u TF_ACC_PROVIDER_HOST TF_ACC=1 TF_ACC_TERRAFORM_PATH="$path" ${host:+TF_ACC_PROVIDER_HOST="$host"} \
-    go test -count=1 -timeout 30m -v -run '^TestAcc' "$@" ./internal/provider/... >"$log" 2>&1 || rc=$?
+    go test -count=1 -timeout 10m -v -run '^TestAcc' "$@" ./internal/provider/... >"$log" 2>&1 || rc=$?
   secs=$((SECONDS - t0))
   if report=$(summarize "$version" <"$log") && [ "$rc" = 0 ]; then
     result=ok

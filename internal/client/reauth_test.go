@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
@@ -100,10 +101,10 @@ func TestReadOutlivingTwoTokensLogsInOnceMore(t *testing.T) {
 		_, err := sharing.Get(context.Background(), conn.VBS, "held").Extract()
 		heldRead <- err
 	}()
-	select {
-	case <-cloud.Reached(fakecloud.CountHeld, 1):
-	case <-t.Context().Done():
-		t.Fatal("the read of held never reached the cloud")
+	waitCtx, cancelWait := context.WithTimeout(t.Context(), time.Minute)
+	defer cancelWait()
+	if err := cloud.Await(waitCtx, fakecloud.CountHeld, 1); err != nil {
+		t.Fatal(err)
 	}
 
 	cloud.Expire(cloud.Tokens()[0])

@@ -1,6 +1,7 @@
 package fakecloud
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -36,7 +37,7 @@ var kinds = []string{KindToken, KindCatalog, KindSharingGet, KindListPage, KindC
 
 // countNames are every name Counts reports.
 var countNames = append(append([]string(nil), kinds...), CountRequests, CountConnections, CountMaxInFlight, CountFinished, CountHeld, CountTokenExpired,
-	CountFaultThrottle, CountFaultUnavailable, CountFaultBadGateway, CountFaultReset, CountFaultCutBody,
+	CountFaultThrottle, CountFaultUnavailable, CountFaultBadGateway, CountFaultReset, CountFaultCutBody, CountFaultLostAnswer,
 	CountLostAnswerCreate, CountLostAnswerDelete)
 
 type stats struct {
@@ -50,11 +51,11 @@ type stats struct {
 	waiters []waiter
 }
 
-// waiter is one Reached call whose count is not there yet.
+// waiter is one Reached or AwaitIdle call whose condition does not hold
+// yet.
 type waiter struct {
-	n     *atomic.Int64
-	least int64
-	ch    chan struct{}
+	done func() bool
+	ch   chan struct{}
 }
 
 func (s *stats) init() {
@@ -96,7 +97,7 @@ func (s *stats) wake() {
 	defer s.mu.Unlock()
 	kept := s.waiters[:0]
 	for _, w := range s.waiters {
-		if w.n.Load() >= w.least {
+		if w.done() {
 			close(w.ch)
 		} else {
 			kept = append(kept, w)
@@ -130,18 +131,47 @@ func (c *Cloud) Reached(name string, n int64) <-chan struct{} {
 	if !ok {
 		panic(fmt.Sprintf("fakecloud: Reached(%q): Counts reports no such count", name))
 	}
+	return c.stats.when(func() bool { return count.Load() >= n })
+}
+
+// when returns a channel closed once done holds, checked now and after
+// every change of a count.
+func (s *stats) when(done func() bool) <-chan struct{} {
 	ch := make(chan struct{})
-	s := &c.stats
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.waiters = append(s.waiters, waiter{n: count, least: n, ch: ch})
+	s.waiters = append(s.waiters, waiter{done: done, ch: ch})
 	s.waiting.Store(int64(len(s.waiters)))
-	if count.Load() >= n {
+	if done() {
 		close(ch)
 		s.waiters = s.waiters[:len(s.waiters)-1]
 		s.waiting.Store(int64(len(s.waiters)))
 	}
 	return ch
+}
+
+// Await waits until Counts()[name] is at least n, or fails with what had
+// arrived once ctx ends: the bounded form of Reached that tests use.
+func (c *Cloud) Await(ctx context.Context, name string, n int64) error {
+	select {
+	case <-c.Reached(name, n):
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("fakecloud: waiting for %d %s, %d arrived: %w", n, name, c.stats.counts[name].Load(), context.Cause(ctx))
+	}
+}
+
+// AwaitIdle waits until no request is in flight: every request the cloud
+// has begun to serve has been answered or dropped. It fails with the
+// number still in flight once ctx ends.
+func (c *Cloud) AwaitIdle(ctx context.Context) error {
+	s := &c.stats
+	select {
+	case <-s.when(func() bool { return s.inFlight.Load() == 0 }):
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("fakecloud: waiting for no request in flight, %d still are: %w", s.inFlight.Load(), context.Cause(ctx))
+	}
 }
 
 // ResetCounts zeroes the counters and gauges and empties Requests.

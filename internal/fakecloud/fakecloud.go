@@ -8,11 +8,18 @@
 // handful of hand-made sharings or tens of thousands of synthetic ones with
 // their replies rendered in advance.
 //
-// It can misbehave as a gateway under load does (Faults): seeded
-// throttling, 503s, HTML 502s, connection resets and bodies cut short, and
-// creates and deletes carried out whose answers are lost. It counts every
-// request by kind and every fault dealt, and Reached signals a count, so
-// tests wait on a channel instead of polling.
+// It can misbehave as a gateway under load does (Faults): rules name the
+// requests they hit (login, sharing GET, listing page, count, create,
+// delete), the kinds they draw from and a rate: throttling with
+// Retry-After, 503s, HTML 502s, connection resets, bodies cut short, and
+// creates and deletes carried out whose answers are lost. What befalls a
+// request is a pure function of the seed, the request's identity and how
+// often it was seen, never of goroutine order, and one identity meets at
+// most two faults in a row by default, so a client that retries gets
+// through. Tokens can expire after a number of uses. It counts every
+// request by kind and every fault dealt; Await waits for a count and
+// AwaitIdle for no request in flight, so tests wait on a signal with a
+// bound instead of polling.
 //
 // One cloud serves every test and tool that needs a cloud:
 //

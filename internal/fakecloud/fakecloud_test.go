@@ -74,12 +74,27 @@ func call(ctx context.Context, t *testing.T, c *fakecloud.Cloud, method, label, 
 
 // await blocks until ch is closed. A wait that never ends is cut short by
 // the test binary's timeout, whose goroutine dump shows this call.
-func await(t *testing.T, ch <-chan struct{}, what string) {
+// waitBound bounds every wait of these tests: far beyond what any takes,
+// far below the test binary's timeout.
+const waitBound = 30 * time.Second
+
+// await waits until the cloud has counted n under name, within waitBound.
+func await(t *testing.T, c *fakecloud.Cloud, name string, n int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), waitBound)
+	defer cancel()
+	if err := c.Await(ctx, name, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// awaitChannel waits for ch to close, within waitBound.
+func awaitChannel(t *testing.T, ch <-chan struct{}, what string) {
 	t.Helper()
 	select {
 	case <-ch:
-	case <-t.Context().Done():
-		t.Fatalf("stopped waiting for %s", what)
+	case <-time.After(waitBound):
+		t.Fatalf("waited %v for %s", waitBound, what)
 	}
 }
 
@@ -282,7 +297,7 @@ func TestLatencyIsPerRequestAndHonoursCancellation(t *testing.T) {
 			}
 			// Counting comes before the latency, so all n are counted only
 			// once all n are waiting together.
-			await(t, c.Reached(fakecloud.KindSharingGet, n), "all requests counted")
+			await(t, c, fakecloud.KindSharingGet, n)
 			if len(errs) != 0 {
 				t.Fatalf("%d requests returned within an hour's latency", len(errs))
 			}
@@ -297,7 +312,11 @@ func TestLatencyIsPerRequestAndHonoursCancellation(t *testing.T) {
 			}
 			// The handlers return once their requests are cancelled: a
 			// reset sets the maximum to the requests in flight now.
-			await(t, c.Reached(fakecloud.CountFinished, n), "every handler returned")
+			idle, cancelIdle := context.WithTimeout(t.Context(), waitBound)
+			defer cancelIdle()
+			if err := c.AwaitIdle(idle); err != nil {
+				t.Fatal(err)
+			}
 			c.ResetCounts()
 			if got := c.Counts()[fakecloud.CountMaxInFlight]; got != 0 {
 				t.Errorf("%d requests in flight after every handler returned", got)
@@ -347,7 +366,7 @@ func TestRouteDelay(t *testing.T) {
 		_, err := call(ctx, t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, "")
 		done <- err
 	}()
-	await(t, c.Reached(fakecloud.KindSharingGet, 1), "the delayed request counted")
+	await(t, c, fakecloud.KindSharingGet, 1)
 	select {
 	case err := <-done:
 		t.Fatalf("the delayed route answered at once: %v", err)
@@ -378,7 +397,7 @@ func TestReached(t *testing.T) {
 		t.Fatal("closed after one login, want two")
 	}
 	login(t, c, fakecloud.Default.Password)
-	await(t, second, "the second login")
+	awaitChannel(t, second, "the second login")
 	if !closed(c.Reached(fakecloud.KindToken, 2)) || !closed(c.Reached(fakecloud.CountRequests, 0)) {
 		t.Error("a count already reached does not close at once")
 	}
@@ -388,7 +407,7 @@ func TestReached(t *testing.T) {
 		t.Fatal("closed right after a reset")
 	}
 	login(t, c, fakecloud.Default.Password)
-	await(t, again, "the login after the reset")
+	awaitChannel(t, again, "the login after the reset")
 
 	defer func() {
 		if recover() == nil {
@@ -396,6 +415,40 @@ func TestReached(t *testing.T) {
 		}
 	}()
 	c.Reached("tokens", 1)
+}
+
+// Await returns once the count is there and fails at the context's end
+// naming what it waited for and what arrived; AwaitIdle returns once no
+// request is in flight and fails naming those that still are.
+func TestAwaitAndAwaitIdle(t *testing.T) {
+	release := make(chan struct{})
+	held := sharingRoute
+	held.Hold = release
+	c := start(t, fakecloud.Config{PlainHTTP: true, Catalog: []fakecloud.Service{vbsService}, Routes: []fakecloud.Route{held}})
+	done := make(chan reply, 1)
+	go func() { done <- mustCallAs(t, c, "held-client/1.0", sharingPath) }()
+	await(t, c, fakecloud.CountHeld, 1)
+
+	expired, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := c.Await(expired, fakecloud.KindSharingGet, 2); err == nil || !strings.Contains(err.Error(), "waiting for 2 sharing_get, 1 arrived") {
+		t.Errorf("Await past its context: %v", err)
+	}
+	if err := c.AwaitIdle(expired); err == nil || !strings.Contains(err.Error(), "1 still are") {
+		t.Errorf("AwaitIdle with a request held: %v", err)
+	}
+	close(release)
+	if r := <-done; r.status != http.StatusOK {
+		t.Errorf("released request: HTTP %d", r.status)
+	}
+	ctx, cancelWait := context.WithTimeout(t.Context(), waitBound)
+	defer cancelWait()
+	if err := c.AwaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Await(ctx, fakecloud.KindSharingGet, 1); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Waiters registered while the count climbs are all woken: none is missed
@@ -421,7 +474,7 @@ func TestReachedConcurrent(t *testing.T) {
 		}
 	}
 	for range n {
-		await(t, <-waits, "a count the logins reached")
+		awaitChannel(t, <-waits, "a count the logins reached")
 	}
 }
 
@@ -436,7 +489,7 @@ func TestRouteHoldAndObserve(t *testing.T) {
 		Observe: func(r *http.Request) { agents <- r.Header.Get("User-Agent") }})
 	done := make(chan reply, 1)
 	go func() { done <- mustCallAs(t, c, "held-client/1.0", sharingPath) }()
-	await(t, c.Reached(fakecloud.CountHeld, 1), "the request to reach the hold")
+	await(t, c, fakecloud.CountHeld, 1)
 	if len(done) != 0 {
 		t.Fatal("the held request was answered before its release")
 	}

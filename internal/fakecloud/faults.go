@@ -2,19 +2,21 @@ package fakecloud
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
-	"math/rand/v2"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
 // FaultKind is one way a gateway under load fails a request.
 type FaultKind string
 
-// The fault kinds. All but FaultCutBody hit a request before it is served,
-// so the cloud does nothing for it.
+// The fault kinds. All but FaultCutBody and FaultLostAnswer hit a request
+// before it is served, so the cloud does nothing for it.
 const (
 	// FaultThrottle answers 429 with Retry-After (Faults.RetryAfter) and
 	// the OTC gateway's throttling body, APIGW.0308.
@@ -30,11 +32,19 @@ const (
 	// and headers with its full Content-Length, but only half its body
 	// before the connection closes: the client reads an unexpected EOF. It
 	// hits only reads (GET) and logins whose real answer is a 2xx with a
-	// body; writes are left to Faults.LostAnswerRate.
+	// body; a write can lose its answer instead (FaultLostAnswer).
 	FaultCutBody FaultKind = "cut_body"
 )
 
-// FaultKinds are every kind, the ones an empty Faults.Kinds draws from.
+// FaultLostAnswer carries a sharing create or delete out and then resets
+// the connection before the answer: the change is in the store, the client
+// never hears of it. It fits creates and deletes only, and only a rule that
+// names it deals it. A create or delete that is refused (not a 2xx) is
+// answered as usual, as nothing was done whose outcome could be in doubt.
+const FaultLostAnswer FaultKind = "lost_answer"
+
+// FaultKinds are the kinds that fit any request, the ones a rule with no
+// Kinds draws from. FaultCutBody among them fits only reads and logins.
 var FaultKinds = []FaultKind{FaultThrottle, FaultUnavailable, FaultBadGateway, FaultReset, FaultCutBody}
 
 // Fault and lost-answer counts, as Counts reports them beside the request
@@ -47,8 +57,9 @@ const (
 	CountFaultBadGateway  = "fault_" + string(FaultBadGateway)
 	CountFaultReset       = "fault_" + string(FaultReset)
 	CountFaultCutBody     = "fault_" + string(FaultCutBody)
-	// CountLostAnswerCreate and CountLostAnswerDelete are sharing creates
-	// and deletes carried out whose answers were lost.
+	CountFaultLostAnswer  = "fault_" + string(FaultLostAnswer)
+	// CountLostAnswerCreate and CountLostAnswerDelete split
+	// CountFaultLostAnswer into creates and deletes.
 	CountLostAnswerCreate = "lost_answer_create"
 	CountLostAnswerDelete = "lost_answer_delete"
 )
@@ -56,121 +67,241 @@ const (
 // Count is the name Counts reports the kind under.
 func (k FaultKind) Count() string { return "fault_" + string(k) }
 
-// Faults make the cloud misbehave as a gateway under load does. Which
-// requests are hit is drawn from a generator seeded with Seed: the same
-// requests in the same order meet the same faults. Keystone logins and
-// requests for a service other than identity may be hit, answered by a
-// route or by the cloud itself; Keystone's other paths (the catalog among
-// them), paths no service owns and the control path never are.
+// fits tells whether the kind can befall a request of the request kind
+// (KindToken, KindSharingGet and so on) sent with method.
+func (k FaultKind) fits(kind, method string) bool {
+	switch k {
+	case FaultCutBody:
+		return method == http.MethodGet || kind == KindToken
+	case FaultLostAnswer:
+		return kind == KindCreate || kind == KindDelete
+	}
+	return true
+}
+
+// servedFirst tells whether the request is served before the fault is
+// dealt: a cut or a lost answer needs the real answer.
+func (k FaultKind) servedFirst() bool { return k == FaultCutBody || k == FaultLostAnswer }
+
+// FaultableKinds are the request kinds a rule may name: the Keystone login
+// and the sharing API's calls. Nothing else is ever faulted: not the
+// catalog, not paths no service owns, not the control path.
+var FaultableKinds = []string{KindToken, KindSharingGet, KindListPage, KindCount, KindCreate, KindDelete}
+
+// FaultRule deals faults to a share of some requests.
+type FaultRule struct {
+	// Requests are the request kinds the rule applies to, from
+	// FaultableKinds; empty means all of them.
+	Requests []string
+	// Kinds are the fault kinds drawn from; empty means FaultKinds. A
+	// request gets only a kind that fits it; a rule none of whose kinds
+	// fits a request leaves it alone.
+	Kinds []FaultKind
+	// Rate is the share (0 to 1) of the requests that get a fault.
+	Rate float64
+}
+
+// DefaultMaxConsecutive is how many faults in a row one request identity
+// gets at most when Faults.MaxConsecutive is 0.
+const DefaultMaxConsecutive = 2
+
+// Faults make the cloud misbehave as a gateway under load does,
+// deterministically: what befalls a request is a pure function of Seed,
+// the request's identity and how many times the cloud has seen that
+// identity before, never of the order in which goroutines send. A GET's
+// identity is its method, path and query; a create's is the backup and
+// projects of its body, as every create has the same URL; any other
+// request's is its method and path. After MaxConsecutive faults in a row
+// an identity gets through, so a client that retries a few times always
+// succeeds and a test that expects no failure cannot fail by bad luck.
 //
 // Go's transport resends an idempotent request by itself when a reused
 // connection is reset before any answer, so a GET can meet a reset
 // without its caller seeing it; the resend is a request of its own, which
-// the cloud counts and may fault again.
+// the cloud counts and may fault again. A test that asserts a reset as a
+// plain client sees it disables keep-alive.
 type Faults struct {
-	// Seed chooses the sequence of decisions.
+	// Seed chooses the decisions.
 	Seed uint64
-	// Rate is the share (0 to 1) of the requests that may be hit which
-	// get a fault instead of their answer.
-	Rate float64
-	// Kinds are the kinds dealt; empty means FaultKinds. They are dealt in
-	// turn, not drawn, so every kind has occurred once there have been
-	// len(Kinds) faults, provided one of them fell on a read or login
-	// for FaultCutBody: a write whose turn it is gets the next kind in
-	// line, and FaultCutBody waits for a request it fits. A cut whose
-	// real answer turns out not to be a 2xx with a body is not dealt: the
-	// answer goes out whole and the cut stays first in line.
-	Kinds []FaultKind
+	// Rules are tried in order; the first whose draw hits a request deals
+	// its fault.
+	Rules []FaultRule
 	// RetryAfter is the Retry-After of FaultThrottle, in seconds, sent as
 	// it is: the zero value sends "0", which lets a test's client retry at
 	// once, and a run that wants clients to back off sets it (the
 	// gateway's text says to wait up to a minute). Negative leaves the
 	// header out, as a gateway that sends none.
 	RetryAfter int
-	// LostAnswerRate is the share (0 to 1) of sharing creates and deletes
-	// that no fault hit which are carried out and then lose their answer:
-	// the connection is reset once the change is made. A create or delete
-	// that is refused (not a 2xx) is answered as usual, as nothing was
-	// done whose outcome could be in doubt.
-	LostAnswerRate float64
+	// MaxConsecutive caps the faults in a row one identity gets; 0 means
+	// DefaultMaxConsecutive, negative means no cap.
+	MaxConsecutive int
 }
 
-// pcgStream is PCG's second word, fixed so that Seed alone names a
-// sequence.
-const pcgStream = 0x9e3779b97f4a7c15
+// Misbehaving is the mix the chaos tests and make chaos use: rate of the
+// requests FaultableKinds names meet a fault of FaultKinds, and
+// lostAnswerRate of the creates and deletes no fault hit are carried out
+// and lose their answer.
+func Misbehaving(seed uint64, rate, lostAnswerRate float64) *Faults {
+	return &Faults{Seed: seed, Rules: []FaultRule{
+		{Rate: rate},
+		{Requests: []string{KindCreate, KindDelete}, Kinds: []FaultKind{FaultLostAnswer}, Rate: lostAnswerRate},
+	}}
+}
 
 // faults is the state behind Config.Faults.
 type faults struct {
-	cfg  Faults
+	cfg Faults
+	max int // MaxConsecutive resolved; negative for no cap
+
 	mu   sync.Mutex
-	rng  *rand.Rand
-	used []int // faults dealt per cfg.Kinds entry; the least used goes next
+	seen map[string]*history
+}
+
+// history is what the cloud remembers of one request identity.
+type history struct {
+	n   uint64 // requests seen
+	run int    // faults dealt in a row, up to the last request
 }
 
 func newFaults(cfg *Faults) (*faults, error) {
 	if cfg == nil {
 		return nil, nil
 	}
-	f := &faults{cfg: *cfg, rng: rand.New(rand.NewPCG(cfg.Seed, pcgStream))}
-	if !(f.cfg.Rate >= 0 && f.cfg.Rate <= 1) || !(f.cfg.LostAnswerRate >= 0 && f.cfg.LostAnswerRate <= 1) {
-		return nil, fmt.Errorf("fakecloud: fault rates %v and %v, want each from 0 to 1", f.cfg.Rate, f.cfg.LostAnswerRate)
+	f := &faults{cfg: *cfg, max: cfg.MaxConsecutive, seen: map[string]*history{}}
+	if f.max == 0 {
+		f.max = DefaultMaxConsecutive
 	}
-	if len(f.cfg.Kinds) == 0 {
-		f.cfg.Kinds = FaultKinds
-	}
-	f.cfg.Kinds = append([]FaultKind(nil), f.cfg.Kinds...)
-	for _, k := range f.cfg.Kinds {
-		if !slices.Contains(FaultKinds, k) {
-			return nil, fmt.Errorf("fakecloud: unknown fault kind %q", k)
+	f.cfg.Rules = slices.Clone(cfg.Rules)
+	for i := range f.cfg.Rules {
+		rule := &f.cfg.Rules[i]
+		if !(rule.Rate >= 0 && rule.Rate <= 1) {
+			return nil, fmt.Errorf("fakecloud: fault rule %d: rate %v, want 0 to 1", i, rule.Rate)
+		}
+		for _, k := range rule.Requests {
+			if !slices.Contains(FaultableKinds, k) {
+				return nil, fmt.Errorf("fakecloud: fault rule %d: request kind %q, want one of %v", i, k, FaultableKinds)
+			}
+		}
+		if len(rule.Kinds) == 0 {
+			rule.Kinds = FaultKinds
+		}
+		rule.Kinds = slices.Clone(rule.Kinds)
+		for _, k := range rule.Kinds {
+			if k != FaultLostAnswer && !slices.Contains(FaultKinds, k) {
+				return nil, fmt.Errorf("fakecloud: fault rule %d: unknown fault kind %q", i, k)
+			}
 		}
 	}
-	f.used = make([]int, len(f.cfg.Kinds))
 	return f, nil
 }
 
-// decision is what befalls one request.
-type decision struct {
-	fault FaultKind // "" for none
-	lost  bool      // carried out, answer lost
-}
-
-// decide draws for one request: whether a fault hits it and, for a
-// create or delete that none does, whether its answer is lost.
-func (f *faults) decide(r *http.Request, label, kind string) decision {
-	if f == nil || (kind != KindToken && (label == "" || label == "iam")) {
-		return decision{}
+// decide says what befalls one request of the given kind: a fault or
+// none. It reads (and puts back) a create's body for its identity.
+func (f *faults) decide(r *http.Request, kind string) FaultKind {
+	if f == nil || !slices.Contains(FaultableKinds, kind) {
+		return ""
 	}
+	id := requestIdentity(r, kind)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.rng.Float64() < f.cfg.Rate {
-		canCut := r.Method == http.MethodGet || kind == KindToken
-		best := -1
-		for i, k := range f.cfg.Kinds {
-			if (k != FaultCutBody || canCut) && (best < 0 || f.used[i] < f.used[best]) {
-				best = i
+	h := f.seen[id]
+	if h == nil {
+		h = &history{}
+		f.seen[id] = h
+	}
+	n := h.n
+	h.n++
+	if f.max >= 0 && h.run >= f.max {
+		h.run = 0
+		return ""
+	}
+	fault := f.draw(id, n, kind, r.Method)
+	if fault == "" {
+		h.run = 0
+	} else {
+		h.run++
+	}
+	return fault
+}
+
+// draw is the pure part of decide: the fault the rules deal to the n-th
+// request of identity id.
+func (f *faults) draw(id string, n uint64, kind, method string) FaultKind {
+	for i, rule := range f.cfg.Rules {
+		if len(rule.Requests) > 0 && !slices.Contains(rule.Requests, kind) {
+			continue
+		}
+		if unit(f.hash(i, id, n, 0)) >= rule.Rate {
+			continue
+		}
+		var fitting []FaultKind
+		for _, k := range rule.Kinds {
+			if k.fits(kind, method) {
+				fitting = append(fitting, k)
 			}
 		}
-		if best >= 0 {
-			f.used[best]++
-			return decision{fault: f.cfg.Kinds[best]}
+		if len(fitting) > 0 {
+			return fitting[f.hash(i, id, n, 1)%uint64(len(fitting))]
 		}
 	}
-	if (kind == KindCreate || kind == KindDelete) && f.rng.Float64() < f.cfg.LostAnswerRate {
-		return decision{lost: true}
-	}
-	return decision{}
+	return ""
 }
 
-// undo gives a kind dealt but not carried out its turn back.
-func (f *faults) undo(kind FaultKind) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, k := range f.cfg.Kinds {
-		if k == kind {
-			f.used[i]--
-			return
-		}
+// hash mixes the seed, a rule, an identity, its count and a salt into 64
+// bits: FNV-1a over the identity, then splitmix64's finaliser.
+func (f *faults) hash(rule int, id string, n uint64, salt uint64) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
 	}
+	for _, v := range []uint64{f.cfg.Seed, uint64(rule), n, salt} {
+		h ^= v + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)
+		h = mix64(h)
+	}
+	return h
+}
+
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// unit maps 64 bits to [0, 1).
+func unit(h uint64) float64 { return float64(h>>11) / (1 << 53) }
+
+// requestIdentity names what a request asks for, the same on every resend.
+func requestIdentity(r *http.Request, kind string) string {
+	switch {
+	case kind == KindCreate:
+		return "create " + createIdentity(r)
+	case r.Method == http.MethodGet:
+		return r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery
+	}
+	return r.Method + " " + r.URL.Path
+}
+
+// createIdentity is the backup and projects of a create's body, which it
+// reads and puts back for the sharing API; a body that is not a create is
+// its own identity.
+func createIdentity(r *http.Request) string {
+	data, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	if err != nil {
+		return "unreadable"
+	}
+	var body struct {
+		Shared struct {
+			BackupID     string   `json:"backup_id"`
+			ToProjectIDs []string `json:"to_project_ids"`
+		} `json:"shared"`
+	}
+	if json.Unmarshal(data, &body) != nil || body.Shared.BackupID == "" {
+		return string(data)
+	}
+	projects := slices.Sorted(slices.Values(body.Shared.ToProjectIDs))
+	return body.Shared.BackupID + " " + strings.Join(projects, ",")
 }
 
 // deal answers a request with a fault that hits it before it is served.
@@ -248,25 +379,24 @@ func (rec *recorder) send(w http.ResponseWriter, n int) {
 }
 
 // serveFaulty serves a request a cut or a lost answer may befall: the
-// answer is made and held, then sent whole, cut, or dropped. It reports
-// false when the client gave up before there was an answer.
-func (c *Cloud) serveFaulty(w http.ResponseWriter, r *http.Request, label, kind string, d decision, refusal func(http.ResponseWriter)) bool {
+// answer is made and held, then cut or dropped when it is a 2xx (with a
+// body, for a cut), or else sent whole. It reports false when the client
+// gave up before there was an answer.
+func (c *Cloud) serveFaulty(w http.ResponseWriter, r *http.Request, label, kind string, fault FaultKind, refusal func(http.ResponseWriter)) bool {
 	rec := newRecorder()
 	if !c.answer(rec, r, label, refusal) {
-		if d.fault != "" {
-			c.faults.undo(d.fault)
-		}
 		return false
 	}
 	switch {
-	case d.fault == FaultCutBody && rec.succeeded() && rec.body.Len() > 0:
+	case fault == FaultCutBody && rec.succeeded() && rec.body.Len() > 0:
 		c.stats.add(CountFaultCutBody)
 		rec.send(w, rec.body.Len()/2)
 		// Without the flush the half body would still be in the server's
 		// buffer when the connection goes.
 		_ = http.NewResponseController(w).Flush()
 		dropConnection(w, false)
-	case d.lost && rec.succeeded():
+	case fault == FaultLostAnswer && rec.succeeded():
+		c.stats.add(CountFaultLostAnswer)
 		if kind == KindCreate {
 			c.stats.add(CountLostAnswerCreate)
 		} else {
@@ -274,9 +404,6 @@ func (c *Cloud) serveFaulty(w http.ResponseWriter, r *http.Request, label, kind 
 		}
 		dropConnection(w, true)
 	default:
-		if d.fault != "" {
-			c.faults.undo(d.fault)
-		}
 		rec.send(w, rec.body.Len())
 	}
 	return true

@@ -73,7 +73,7 @@ func TestEachFaultKind(t *testing.T) {
 	for name, plain := range modes {
 		t.Run(name, func(t *testing.T) {
 			only := func(kind fakecloud.FaultKind) fakecloud.Faults {
-				return fakecloud.Faults{Rate: 1, Kinds: []fakecloud.FaultKind{kind}}
+				return everyRequest(kind)
 			}
 			t.Run("throttle", func(t *testing.T) {
 				for retryAfter, want := range map[int]string{0: "0", 7: "7", -1: ""} {
@@ -147,71 +147,79 @@ func TestEachFaultKind(t *testing.T) {
 	}
 }
 
-// Kinds are dealt in turn: every kind has occurred after as many faults as
-// there are kinds, the cut waiting for a read, and each is counted.
-func TestFaultKindsTakeTurns(t *testing.T) {
-	c := faultyCloud(t, true, fakecloud.Faults{Rate: 1})
-	for i := range 4 {
-		attempt(t, c, http.MethodDelete, "vbs", "/v2/"+projectID+"/os-vendor-backup-sharing/"+fakecloud.SharingID(i), fakecloud.Default.Token, "")
-	}
-	attempt(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, "")
-	got := c.Counts()
-	for _, kind := range fakecloud.FaultKinds {
-		if got[kind.Count()] != 1 {
-			t.Errorf("%s dealt %d times, want once: %v", kind, got[kind.Count()], got)
-		}
-	}
-	if got[fakecloud.KindDelete] != 4 || got[fakecloud.KindSharingGet] != 1 || len(c.SharingIDs()) != 3 {
-		t.Errorf("counts %v, sharings %v: want the faulted requests counted and nothing deleted", got, c.SharingIDs())
-	}
-	if fakecloud.FaultThrottle.Count() != fakecloud.CountFaultThrottle || fakecloud.FaultCutBody.Count() != fakecloud.CountFaultCutBody {
-		t.Error("a kind's Count is not its exported count name")
-	}
+// everyRequest deals the kinds to every request that one fits.
+func everyRequest(kinds ...fakecloud.FaultKind) fakecloud.Faults {
+	return fakecloud.Faults{Rules: []fakecloud.FaultRule{{Rate: 1, Kinds: kinds}}}
 }
 
-// outcomes sends the same mixed sequence of requests and lists what each
-// met.
-func outcomes(t *testing.T, c *fakecloud.Cloud) string {
+// sequence sends the same GET n times and lists what each met.
+func sequence(t *testing.T, c *fakecloud.Cloud, n int) string {
 	var got []string
-	for i := range 60 {
-		var o outcome
-		switch i % 3 {
-		case 0:
-			o = attempt(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, "")
-		case 1:
-			o = attempt(t, c, http.MethodPost, "iam", "/v3/auth/tokens", "", loginBody(fakecloud.Default.Password))
-		default:
-			o = attempt(t, c, http.MethodGet, "vbs", "/v2/"+projectID+"/os-vendor-backup-sharing/count", fakecloud.Default.Token, "")
-		}
-		got = append(got, o.String())
+	for range n {
+		got = append(got, attempt(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, "").String())
 	}
 	return strings.Join(got, " ")
 }
 
-// The same seed deals the same faults to the same requests; another seed
-// deals others. Rate 0 deals none.
-func TestFaultSeed(t *testing.T) {
-	faults := fakecloud.Faults{Seed: 42, Rate: 0.5}
-	first := outcomes(t, faultyCloud(t, true, faults))
-	if again := outcomes(t, faultyCloud(t, true, faults)); again != first {
-		t.Errorf("seed 42 twice:\n%s\n%s", first, again)
+// One identity gets at most MaxConsecutive faults in a row (2 unless
+// set), then one request through; a negative cap lets every request fail.
+// Each fault is counted under its kind.
+func TestFaultCap(t *testing.T) {
+	for maxRun, want := range map[int]string{
+		0:  "503 503 200 503 503 200",
+		1:  "503 200 503 200 503 200",
+		3:  "503 503 503 200 503 503",
+		-1: "503 503 503 503 503 503",
+	} {
+		f := everyRequest(fakecloud.FaultUnavailable)
+		f.MaxConsecutive = maxRun
+		c := faultyCloud(t, true, f)
+		if got := sequence(t, c, 6); got != want {
+			t.Errorf("MaxConsecutive %d: %s, want %s", maxRun, got, want)
+		}
+		if n, faulted := c.Counts()[fakecloud.CountFaultUnavailable], int64(strings.Count(want, "503")); n != faulted {
+			t.Errorf("MaxConsecutive %d: %d faults counted, want %d", maxRun, n, faulted)
+		}
 	}
-	faults.Seed = 43
-	if other := outcomes(t, faultyCloud(t, true, faults)); other == first {
-		t.Errorf("seeds 42 and 43 dealt the same: %s", first)
+	if fakecloud.FaultThrottle.Count() != fakecloud.CountFaultThrottle || fakecloud.FaultCutBody.Count() != fakecloud.CountFaultCutBody ||
+		fakecloud.FaultLostAnswer.Count() != fakecloud.CountFaultLostAnswer {
+		t.Error("a kind's Count is not its exported count name")
 	}
-	if n := strings.Count(first, "error") + strings.Count(first, "cut") + strings.Count(first, "429") +
-		strings.Count(first, "502") + strings.Count(first, "503"); n == 0 || n == 60 {
-		t.Errorf("rate 0.5 faulted %d requests of 60: %s", n, first)
-	}
+}
 
-	c := faultyCloud(t, true, fakecloud.Faults{Seed: 42})
-	if got := outcomes(t, c); strings.Trim(strings.ReplaceAll(strings.ReplaceAll(got, "201", ""), "200", ""), " ") != "" {
-		t.Errorf("rate 0: %s", got)
+// A rule applies to the request kinds it names, and deals only kinds that
+// fit: a write is never cut, a read never loses its answer.
+func TestFaultRuleScope(t *testing.T) {
+	f := fakecloud.Faults{Rules: []fakecloud.FaultRule{{Requests: []string{fakecloud.KindCount}, Rate: 1, Kinds: []fakecloud.FaultKind{fakecloud.FaultBadGateway}}}}
+	c := faultyCloud(t, true, f)
+	countPath := "/v2/" + projectID + "/os-vendor-backup-sharing/count"
+	if o := attempt(t, c, http.MethodGet, "vbs", countPath, fakecloud.Default.Token, ""); o.status != http.StatusBadGateway {
+		t.Errorf("count: HTTP %d, want the rule's 502", o.status)
 	}
-	for _, kind := range fakecloud.FaultKinds {
-		if n := c.Counts()[kind.Count()]; n != 0 {
-			t.Errorf("rate 0 dealt %s %d times", kind, n)
+	if o := attempt(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, ""); o.status != http.StatusOK {
+		t.Errorf("sharing GET: HTTP %d, want 200: the rule names counts only", o.status)
+	}
+	c = faultyCloud(t, true, everyRequest(fakecloud.FaultCutBody, fakecloud.FaultLostAnswer))
+	deletePath := "/v2/" + projectID + "/os-vendor-backup-sharing/" + fakecloud.SharingID(0)
+	if o := attempt(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, ""); !errors.Is(o.readErr, io.ErrUnexpectedEOF) {
+		t.Errorf("GET: HTTP %d, %v; want the body cut", o.status, o.readErr)
+	}
+	if o := attempt(t, c, http.MethodDelete, "vbs", deletePath, fakecloud.Default.Token, ""); !errors.Is(o.err, syscall.ECONNRESET) {
+		t.Errorf("delete: HTTP %d, %v; want its answer lost", o.status, o.err)
+	}
+	got := c.Counts()
+	if got[fakecloud.CountFaultCutBody] != 1 || got[fakecloud.CountFaultLostAnswer] != 1 || got[fakecloud.CountLostAnswerDelete] != 1 {
+		t.Errorf("counts %v, want one cut and one lost delete answer", got)
+	}
+	for _, bad := range []fakecloud.Faults{
+		{Rules: []fakecloud.FaultRule{{Rate: 1.5}}},
+		{Rules: []fakecloud.FaultRule{{Rate: -0.1}}},
+		{Rules: []fakecloud.FaultRule{{Rate: 1, Kinds: []fakecloud.FaultKind{"timeout"}}}},
+		{Rules: []fakecloud.FaultRule{{Rate: 1, Requests: []string{fakecloud.KindCatalog}}}},
+	} {
+		if c, err := fakecloud.Start(fakecloud.Config{PlainHTTP: true, Faults: &bad}); err == nil {
+			c.Close()
+			t.Errorf("Start accepted %+v", bad)
 		}
 	}
 }
@@ -221,7 +229,7 @@ func TestFaultSeed(t *testing.T) {
 func TestLostAnswers(t *testing.T) {
 	for name, plain := range modes {
 		t.Run(name, func(t *testing.T) {
-			c := faultyCloud(t, plain, fakecloud.Faults{LostAnswerRate: 1})
+			c := faultyCloud(t, plain, everyRequest(fakecloud.FaultLostAnswer))
 			base := "/v2/" + projectID + "/os-vendor-backup-sharing"
 			create := `{"shared":{"backup_id":"` + fakecloud.BackupID(0) + `","to_project_ids":["bbbbbbbbbbbbbbbbbbbbbbbbbbbb0001"]}}`
 			if o := attempt(t, c, http.MethodPost, "vbs", base, fakecloud.Default.Token, create); !errors.Is(o.err, syscall.ECONNRESET) {
@@ -248,7 +256,8 @@ func TestLostAnswers(t *testing.T) {
 				t.Errorf("read: %v, HTTP %d", o.err, o.status)
 			}
 			got := c.Counts()
-			if got[fakecloud.CountLostAnswerCreate] != 1 || got[fakecloud.CountLostAnswerDelete] != 1 || got[fakecloud.KindCreate] != 2 || got[fakecloud.KindDelete] != 2 {
+			if got[fakecloud.CountLostAnswerCreate] != 1 || got[fakecloud.CountLostAnswerDelete] != 1 || got[fakecloud.CountFaultLostAnswer] != 2 ||
+				got[fakecloud.KindCreate] != 2 || got[fakecloud.KindDelete] != 2 {
 				t.Errorf("counts %v", got)
 			}
 		})
@@ -258,7 +267,7 @@ func TestLostAnswers(t *testing.T) {
 // Faults spare the control path, the catalog and paths no service owns.
 func TestFaultsSpare(t *testing.T) {
 	c := start(t, fakecloud.Config{PlainHTTP: true, ControlPath: "/_ctl/", Catalog: []fakecloud.Service{vbsService},
-		Faults: &fakecloud.Faults{Rate: 1}})
+		Faults: &fakecloud.Faults{Rules: []fakecloud.FaultRule{{Rate: 1}}}})
 	for _, o := range []outcome{
 		attempt(t, c, http.MethodGet, "", "/_ctl/counts", "", ""),
 		attempt(t, c, http.MethodGet, "iam", "/v3/auth/catalog", fakecloud.Default.Token, ""),
@@ -270,42 +279,65 @@ func TestFaultsSpare(t *testing.T) {
 	}
 }
 
-func TestFaultsRejected(t *testing.T) {
-	for _, f := range []fakecloud.Faults{{Rate: 1.5}, {LostAnswerRate: -0.1}, {Kinds: []fakecloud.FaultKind{"timeout"}}} {
-		if c, err := fakecloud.Start(fakecloud.Config{PlainHTTP: true, Faults: &f}); err == nil {
-			c.Close()
-			t.Errorf("Start accepted %+v", f)
-		}
+// concurrentOutcomes sends, from 8 goroutines at once, 5 requests each for
+// 8 listing pages of its own, and returns what each page's requests met,
+// the number of faults the clients saw and the cloud's counts.
+func concurrentOutcomes(t *testing.T, seed uint64) (map[string]string, int, map[string]int64) {
+	c := faultyCloud(t, true, fakecloud.Faults{Seed: seed, Rules: []fakecloud.FaultRule{{Rate: 0.5}}})
+	const workers, pages, each = 8, 8, 5
+	type result struct {
+		page, met string
+		faulted   int
 	}
-}
-
-// Requests in parallel each meet one decision: the faults the clients saw
-// are the faults the cloud counted, and every request was counted.
-func TestFaultsConcurrent(t *testing.T) {
-	c := faultyCloud(t, true, fakecloud.Faults{Seed: 7, Rate: 0.5})
-	const workers, each = 8, 20
-	seen := make(chan int, workers)
-	for range workers {
+	results := make(chan result, workers*pages)
+	for w := range workers {
 		go func() {
-			n := 0
-			for range each {
-				if o := attempt(t, c, http.MethodGet, "vbs", sharingPath, fakecloud.Default.Token, ""); o.String() != "200" {
-					n++
+			for p := range pages {
+				page := fmt.Sprintf("/v2/%s/os-vendor-backup-sharing/detail?limit=1&offset=%d", projectID, w*pages+p)
+				var met []string
+				faulted := 0
+				for range each {
+					o := attempt(t, c, http.MethodGet, "vbs", page, fakecloud.Default.Token, "")
+					if o.String() != "200" {
+						faulted++
+					}
+					met = append(met, o.String())
 				}
+				results <- result{page, strings.Join(met, " "), faulted}
 			}
-			seen <- n
 		}()
 	}
+	got := map[string]string{}
 	faulted := 0
-	for range workers {
-		faulted += <-seen
+	for range workers * pages {
+		r := <-results
+		got[r.page] = r.met
+		faulted += r.faulted
 	}
-	got := c.Counts()
+	return got, faulted, c.Counts()
+}
+
+// Requests sent concurrently meet the faults their identities and counts
+// call for, whatever the goroutines' order: the same seed twice deals the
+// same to every page, another seed deals others. The faults the clients
+// saw are the faults the cloud counted.
+func TestFaultsConcurrent(t *testing.T) {
+	first, faulted, counts := concurrentOutcomes(t, 7)
+	again, _, _ := concurrentOutcomes(t, 7)
+	other, _, _ := concurrentOutcomes(t, 8)
+	for page, met := range first {
+		if again[page] != met {
+			t.Errorf("seed 7 twice, %s: %s, then %s", page, met, again[page])
+		}
+	}
+	if fmt.Sprint(first) == fmt.Sprint(other) {
+		t.Errorf("seeds 7 and 8 dealt the same: %v", first)
+	}
 	dealt := int64(0)
 	for _, kind := range fakecloud.FaultKinds {
-		dealt += got[kind.Count()]
+		dealt += counts[kind.Count()]
 	}
-	if dealt != int64(faulted) || faulted == 0 || got[fakecloud.CountRequests] != workers*each {
-		t.Errorf("clients saw %d faults, the cloud dealt %d; counts %v", faulted, dealt, got)
+	if dealt != int64(faulted) || faulted == 0 || counts[fakecloud.CountRequests] != 8*8*5 {
+		t.Errorf("clients saw %d faults, the cloud dealt %d; counts %v", faulted, dealt, counts)
 	}
 }

@@ -43,9 +43,9 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	// client gives up waiting. A fault that hits a request before it is
 	// served spares it the token check, as the gateway under load turns
 	// it away first.
-	d := c.faults.decide(r, label, kind)
+	fault := c.faults.decide(r, kind)
 	var refusal func(http.ResponseWriter)
-	if d.fault == "" || d.fault == FaultCutBody {
+	if fault == "" || fault.servedFirst() {
 		refusal = c.refusal(r, label)
 	}
 	counted := kind
@@ -66,13 +66,10 @@ func (c *Cloud) serve(w http.ResponseWriter, r *http.Request) {
 	answered := wait(r, time.Duration(c.latency.Load()))
 	switch {
 	case !answered:
-		if d.fault != "" {
-			c.faults.undo(d.fault)
-		}
-	case d.fault != "" && d.fault != FaultCutBody:
-		c.deal(w, d.fault, kind)
-	case d.fault == FaultCutBody || d.lost:
-		answered = c.serveFaulty(w, r, label, kind, d, refusal)
+	case fault != "" && !fault.servedFirst():
+		c.deal(w, fault, kind)
+	case fault != "":
+		answered = c.serveFaulty(w, r, label, kind, fault, refusal)
 	default:
 		answered = c.answer(w, r, label, refusal)
 	}

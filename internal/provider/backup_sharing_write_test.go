@@ -64,7 +64,7 @@ func writeOperationIn(t *testing.T, parent context.Context, cloud *fakecloud.Clo
 // loseEveryAnswer makes the cloud carry out every create and delete and
 // then lose its answer.
 func loseEveryAnswer(cfg *fakecloud.Config) {
-	cfg.Faults = &fakecloud.Faults{Seed: 1, LostAnswerRate: 1}
+	cfg.Faults = &fakecloud.Faults{Rules: []fakecloud.FaultRule{{Kinds: []fakecloud.FaultKind{fakecloud.FaultLostAnswer}, Rate: 1}}}
 }
 
 func createSubject() subject {

@@ -31,27 +31,15 @@ const (
 	chaosTokenUses = 300
 )
 
-// chaosCloud starts the misbehaving cloud with n synthetic sharings.
-func chaosCloud(t *testing.T, n int, lostAnswerRate float64) *fakecloud.Cloud {
+// chaosCloud starts the misbehaving cloud with n synthetic sharings and
+// returns it with a provider block for it.
+func chaosCloud(t *testing.T, n int, lostAnswerRate float64) (*fakecloud.Cloud, string) {
 	t.Helper()
-	return startPlainCloud(t, func(cfg *fakecloud.Config) {
+	return startCLICloud(t, func(cfg *fakecloud.Config) {
 		cfg.Sharings = fakecloud.Synthetic(testProjectID, n)
 		cfg.DistinctTokens, cfg.TokenUses = true, chaosTokenUses
-		cfg.Faults = &fakecloud.Faults{Seed: chaosSeed, Rate: chaosFaultRate, LostAnswerRate: lostAnswerRate}
+		cfg.Faults = fakecloud.Misbehaving(chaosSeed, chaosFaultRate, lostAnswerRate)
 	})
-}
-
-// chaosProviderBlock configures the provider for cloud.
-func chaosProviderBlock(cloud *fakecloud.Cloud) string {
-	return fmt.Sprintf(`
-provider "vbs" {
-  auth_url    = %q
-  domain_name = %q
-  project_id  = %q
-  user_name   = %q
-  password    = "chaos-password"
-}
-`, cloud.AuthURL(), testDomainName, testProjectID, testUserName)
 }
 
 // wantEveryFaultKind fails unless the cloud dealt every kind of fault.
@@ -69,12 +57,11 @@ func wantEveryFaultKind(t *testing.T, cloud *fakecloud.Cloud) {
 // every kind of fault and every token expiry: no read fails, and the
 // provider logs in about once per expiry.
 func TestAccChaos_readsSurviveEveryFault(t *testing.T) {
-	clearOSEnv(t)
 	const n = 1000
-	cloud := chaosCloud(t, n, 0)
+	cloud, provider := chaosCloud(t, n, 0)
 	// The output's preconditions check, while Terraform plans, that every
 	// read brought its own sharing and the listing every sharing once.
-	config := chaosProviderBlock(cloud) + bench.CheckedReadsConfig(n)
+	config := provider + bench.CheckedReadsConfig(n)
 	// A plan, not an apply: an apply would only read everything again,
 	// and the test framework's handling of a state of a thousand data
 	// sources costs more than the reads.
@@ -115,8 +102,8 @@ func faultCounts(counts map[string]int64) string {
 
 // chaosSharingsConfig shares synthetic backups 0 to n-1, each with a project
 // of its own that no synthetic sharing uses.
-func chaosSharingsConfig(cloud *fakecloud.Cloud, n int) string {
-	return chaosProviderBlock(cloud) + fmt.Sprintf(`
+func chaosSharingsConfig(provider string, n int) string {
+	return provider + fmt.Sprintf(`
 resource "vbs_backup_sharing" "s" {
   count         = %d
   backup_id     = format("%%08x-0000-4000-9000-%%012x", count.index, count.index)
@@ -159,22 +146,21 @@ func (c cloudAgrees) CheckState(_ context.Context, req statecheck.CheckStateRequ
 // asked: after each step the cloud and the state hold the same sharings,
 // once each, and the next plan is empty.
 func TestAccChaos_writesLoseNothing(t *testing.T) {
-	clearOSEnv(t)
 	const synthetic, first, second = 40, 40, 30
-	cloud := chaosCloud(t, synthetic, 0.5)
+	cloud, provider := chaosCloud(t, synthetic, 0.5)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:            chaosSharingsConfig(cloud, first),
+				Config:            chaosSharingsConfig(provider, first),
 				ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: first}},
 			},
 			{
-				Config:            chaosSharingsConfig(cloud, second),
+				Config:            chaosSharingsConfig(provider, second),
 				ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: second}},
 			},
 			{
-				Config:   chaosSharingsConfig(cloud, second),
+				Config:   chaosSharingsConfig(provider, second),
 				PlanOnly: true,
 			},
 		},

@@ -168,10 +168,10 @@ func TestStopProviderInterruptsReads(t *testing.T) {
 			results <- resp.Diagnostics
 		}()
 	}
-	select {
-	case <-cloud.Reached(fakecloud.KindSharingGet, int64(len(ids))):
-	case <-t.Context().Done():
-		t.Fatal("the reads never reached the cloud")
+	waitCtx, cancelWait := context.WithTimeout(ctx, time.Minute)
+	defer cancelWait()
+	if err := cloud.Await(waitCtx, fakecloud.KindSharingGet, int64(len(ids))); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := server.StopProvider(ctx, &tfprotov6.StopProviderRequest{}); err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func parseFlags() (config, error) {
 	var scenarios string
 	flag.StringVar(&cfg.terraform, "terraform", "", "terraform `binary` (default: TF_ACC_TERRAFORM_PATH, then PATH)")
 	flag.Uint64Var(&cfg.seed, "seed", 1, "`seed` of the faults: the same requests in the same order meet the same faults")
-	flag.Float64Var(&cfg.rate, "rate", 0.10, "share of the logins and VBS calls that meet a fault, dealt in turn from every kind")
+	flag.Float64Var(&cfg.rate, "rate", 0.10, "share of the logins and VBS calls that meet a fault, of a kind drawn from every kind")
 	flag.Float64Var(&cfg.lostRate, "lost", 0.20, "share of the creates and deletes no fault hit that are carried out and lose their answer")
 	flag.IntVar(&cfg.retryAfter, "retry-after", 1, "Retry-After of a throttled request, in `seconds`")
 	flag.DurationVar(&cfg.tokenLifetime, "token-lifetime", 3*time.Second, "a token expires this long after its login, in both runs")
@@ -113,7 +113,9 @@ func parseFlags() (config, error) {
 // faults is the misbehaviour of the run with faults; lost is its share of
 // lost answers.
 func (cfg config) faults(lost float64) *fakecloud.Faults {
-	return &fakecloud.Faults{Seed: cfg.seed, Rate: cfg.rate, RetryAfter: cfg.retryAfter, LostAnswerRate: lost}
+	f := fakecloud.Misbehaving(cfg.seed, cfg.rate, lost)
+	f.RetryAfter = cfg.retryAfter
+	return f
 }
 
 func run() (bool, error) {
@@ -209,7 +211,7 @@ func run() (bool, error) {
 func header(cfg config, tf string) string {
 	var b strings.Builder
 	b.WriteString("## Chaos run\n\n")
-	fmt.Fprintf(&b, "- faults: %.0f %% of the logins and VBS calls, every kind in turn (%s), Retry-After %d s, seed %d\n",
+	fmt.Fprintf(&b, "- faults: %.0f %% of the logins and VBS calls, every kind (%s), Retry-After %d s, seed %d\n",
 		cfg.rate*100, kindNames(", "), cfg.retryAfter, cfg.seed)
 	fmt.Fprintf(&b, "- lost answers: %.0f %% of the creates and deletes no fault hit; the cloud shares a backup twice if asked\n", cfg.lostRate*100)
 	fmt.Fprintf(&b, "- tokens expire %s after their login, in both runs\n", cfg.tokenLifetime)

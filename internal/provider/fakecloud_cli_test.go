@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
+)
+
+// Tests of faults run the real CLI against internal/fakecloud directly, not
+// through a cassette: a recording cannot hold a reset or a half-sent body.
+
+// startCLICloud starts a fake cloud over plain HTTP, set up further by
+// adjust (nil for none), and returns it with a provider block that reaches
+// it: any login to the test project is accepted.
+func startCLICloud(t *testing.T, adjust func(*fakecloud.Config)) (*fakecloud.Cloud, string) {
+	t.Helper()
+	clearOSEnv(t)
+	cloud := startPlainCloud(t, func(cfg *fakecloud.Config) {
+		if adjust != nil {
+			adjust(cfg)
+		}
+	})
+	return cloud, fmt.Sprintf(`
+provider "vbs" {
+  auth_url    = %q
+  domain_name = %q
+  project_id  = %q
+  user_name   = %q
+  password    = "fake-cloud-password"
+}
+`, cloud.AuthURL(), testDomainName, testProjectID, testUserName)
+}
+
+// Two data sources read through a gateway that answers every sharing GET
+// with 503 until the fault cap lets it through, with a token that expires
+// after one use: both reads succeed, and the cloud counts the 503s, the
+// expiry and the login that followed it.
+func TestAccFakeCloud_readsThroughFaultsAndTokenExpiry(t *testing.T) {
+	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, 2)
+		cfg.TokenUses = 1
+		cfg.Faults = &fakecloud.Faults{Seed: 1, Rules: []fakecloud.FaultRule{{
+			Requests: []string{fakecloud.KindSharingGet}, Kinds: []fakecloud.FaultKind{fakecloud.FaultUnavailable}, Rate: 1,
+		}}}
+	})
+	config := provider + fmt.Sprintf(`
+data "vbs_backup_sharing" "a" {
+  id = %q
+}
+data "vbs_backup_sharing" "b" {
+  id = %q
+}
+`, fakecloud.SharingID(0), fakecloud.SharingID(1))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.vbs_backup_sharing.a", tfjsonpath.New("backup_id"), knownvalue.StringExact(fakecloud.BackupID(0))),
+				statecheck.ExpectKnownValue("data.vbs_backup_sharing.b", tfjsonpath.New("backup_id"), knownvalue.StringExact(fakecloud.BackupID(1))),
+			},
+		}},
+	})
+	counts := cloud.Counts()
+	// Each provider process meets each sharing's two 503s before the cap
+	// lets it through; Terraform runs several.
+	if counts[fakecloud.CountFaultUnavailable] < 4 || counts[fakecloud.CountTokenExpired] < 1 || counts[fakecloud.KindUnauthorized] < 1 ||
+		counts[fakecloud.KindToken] < 2 {
+		t.Errorf("counts %v: want at least four 503s, a token expired, a request refused for it and a second login", counts)
+	}
+	if err := cloud.AwaitIdle(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
