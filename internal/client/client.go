@@ -181,8 +181,14 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 		opts.DomainID, opts.DomainName = "", ""
 	}
 
-	if err := openstack.AuthenticateV3(ctx, pc, &opts, gophercloud.EndpointOpts{}); err != nil {
+	// The login sends the same credentials again and only issues a token:
+	// it is safe to resend, the first time and when gophercloud logs in
+	// again under the context of the request that met an expired token.
+	if err := openstack.AuthenticateV3(transport.MarkSafeToResend(ctx), pc, &opts, gophercloud.EndpointOpts{}); err != nil {
 		return nil, &AuthError{AuthURL: identityURL, Credentials: s.CredentialKind(), Err: vbs.NewAPIError(err)}
+	}
+	if reauth := pc.ReauthFunc; reauth != nil {
+		pc.ReauthFunc = func(ctx context.Context) error { return reauth(transport.MarkSafeToResend(ctx)) }
 	}
 
 	if c.tokens != nil {

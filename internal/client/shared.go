@@ -269,7 +269,9 @@ func worthKeeping(err error) bool {
 		// spend that brief budget a thousand times.
 		return true
 	default:
-		return failure.Policies[class].Retry == failure.Never
+		// A read is safe to resend: what its row never retries then
+		// fails the same way for the next caller.
+		return !failure.Policies[class].RetrySafe
 	}
 }
 

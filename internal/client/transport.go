@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// dialTimeout bounds one attempt to connect; a test shortens it.
+var dialTimeout = 30 * time.Second
+
 // newTransport builds the one transport every request of the provider goes
 // through, so connections are reused across all reads.
 func newTransport(s Settings) (*http.Transport, error) {
@@ -39,7 +42,7 @@ func newTransport(s Settings) (*http.Transport, error) {
 		tlsConfig.Certificates = []tls.Certificate{pair}
 	}
 
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		Proxy: proxyExceptLocalhost,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -53,6 +53,12 @@ const (
 	// CutBody: an answer began but its body stopped short. The server has
 	// acted.
 	CutBody
+	// EmptyBody: a 2xx answer with no body where one was expected. The
+	// server has acted, but its answer says nothing.
+	EmptyBody
+	// NotJSON: a 2xx answer whose body is not the JSON expected, such as a
+	// proxy's HTML page. The server may have acted.
+	NotJSON
 	// Throttled: HTTP 429. The gateway refused the request before any
 	// service saw it.
 	Throttled
@@ -71,28 +77,33 @@ const (
 	Rejected
 )
 
-// Retry says when a call that failed in a class is sent again.
-type Retry int
+// Resend says whether a request that is not safe to resend (a create,
+// which sent twice may share a backup twice) is sent again after a failure
+// of a class. A request that is safe to resend follows Policy.RetrySafe.
+type Resend int
 
 const (
-	// Never: sending again meets the same failure, or the user asked to
-	// stop.
-	Never Retry = iota
-	// IfIdempotent: the server may have acted. A read or a delete is sent
-	// again; a create is not, it is reconciled (Class.WriteOutcome).
-	IfIdempotent
-	// Always: the server did not act, so any request is sent again.
-	Always
+	// NotResent: the request is reported as failed. Either it was refused
+	// as it stands, or it would fail the same way again, or the user asked
+	// to stop.
+	NotResent Resend = iota
+	// ResentIfNotSent: the request certainly never reached the service (no
+	// connection was made, or the gateway throttled it first), so it is
+	// sent again like a safe one.
+	ResentIfNotSent
+	// ReconcileFirst: the service may have acted on it. It is not sent
+	// again until its caller has looked at the cloud (Class.WriteOutcome).
+	ReconcileFirst
 )
 
-func (r Retry) String() string {
+func (r Resend) String() string {
 	switch r {
-	case IfIdempotent:
-		return "reads, deletes and logins"
-	case Always:
-		return "every request"
+	case ResentIfNotSent:
+		return "resent, as it never reached the service"
+	case ReconcileFirst:
+		return "reconciled before it is resent"
 	}
-	return "never"
+	return "not resent"
 }
 
 // Outcome is what a failed write did to the cloud, as far as can be told.
@@ -146,6 +157,25 @@ func (e *BodyError) Error() string {
 }
 
 func (e *BodyError) Unwrap() error { return e.Err }
+
+// BadBodyError is a 2xx answer that arrived whole but is empty, or is not
+// the JSON its caller expects.
+type BadBodyError struct {
+	Status int
+	// Empty is set for an answer with no body at all.
+	Empty bool
+	// Err is the decoder's complaint, nil when Empty.
+	Err error
+}
+
+func (e *BadBodyError) Error() string {
+	if e.Empty {
+		return fmt.Sprintf("the HTTP %d answer has no body", e.Status)
+	}
+	return fmt.Sprintf("the HTTP %d answer is not the JSON expected: %v", e.Status, e.Err)
+}
+
+func (e *BadBodyError) Unwrap() error { return e.Err }
 
 // ClassOfStatus sorts an HTTP status; 0 for a success or a redirect, which
 // are not failures.
@@ -216,6 +246,7 @@ func Classify(err error) Failure {
 		opErr       *net.OpError
 		dnsErr      *net.DNSError
 		bodyErr     *BodyError
+		badBodyErr  *BadBodyError
 		verifyErr   *tls.CertificateVerificationError
 		unknownCA   x509.UnknownAuthorityError
 		hostnameErr x509.HostnameError
@@ -230,6 +261,10 @@ func Classify(err error) Failure {
 	switch {
 	case errors.As(err, &bodyErr):
 		return Failure{Class: CutBody, Addr: addr, Cause: "the answer was cut off"}
+	case errors.As(err, &badBodyErr) && badBodyErr.Empty:
+		return Failure{Class: EmptyBody, Addr: addr, Cause: "the answer was empty", Status: badBodyErr.Status}
+	case errors.As(err, &badBodyErr):
+		return Failure{Class: NotJSON, Addr: addr, Cause: "the answer was not JSON", Status: badBodyErr.Status}
 	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostnameErr), errors.As(err, &invalidErr):
 		return Failure{Class: TLS, Addr: addr, Cause: tlsCause(err)}
 	case errors.As(err, &alertErr):
@@ -276,33 +311,37 @@ func Classify(err error) Failure {
 	return Failure{Class: Other, Addr: addr}
 }
 
-// WriteOutcome says what a create that failed in class c did to the cloud.
-// A deadline or a cancellation while the request was out may have let it
-// through, and so may a failure nobody foresaw (a 200 whose body is not
-// JSON): only a refusal is known to have changed nothing.
+// WriteOutcome says what a create that failed in class c did to the cloud,
+// as its row's RetryUnsafe says: a request resent because it never reached
+// the service did nothing, one to reconcile may have been carried out, and
+// one not resent was refused.
 func (c Class) WriteOutcome() Outcome {
-	switch c {
-	case Cancelled, Deadline, Other:
-		return MaybeActed
-	}
-	switch Policies[c].Retry {
-	case Always:
+	switch Policies[c].RetryUnsafe {
+	case ResentIfNotSent:
 		return NotActed
-	case IfIdempotent:
+	case ReconcileFirst:
 		return MaybeActed
 	}
 	return Refused
 }
 
-// dialTimeout reports a timeout while connecting.
+// dialTimeout reports a timeout while connecting, whatever the timeout's
+// inner form: the dial's own error says so.
 func dialTimeout(err error) bool {
 	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial" && timeout(err)
+	return errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Timeout()
 }
 
+// timeout reports whether any error in err's chain is a net.Error that
+// timed out. The first one is not enough: a *url.Error answers for the
+// error it wraps directly, and says no when that is a wrapper.
 func timeout(err error) bool {
-	var netErr net.Error
-	return errors.As(err, &netErr) && netErr.Timeout()
+	for ; err != nil; err = errors.Unwrap(err) {
+		if netErr, ok := err.(net.Error); ok && netErr.Timeout() {
+			return true
+		}
+	}
+	return false
 }
 
 // lastWords is the innermost message of a wrapped error, the part that says

@@ -58,6 +58,7 @@ func TestClassify(t *testing.T) {
 	_, certRequired := trustingCA.Get(clientCertServer.URL)
 
 	api := &vbs.APIError{StatusCode: 404}
+	produced := map[failure.Class]bool{}
 	for name, tc := range map[string]struct {
 		err   error
 		class failure.Class
@@ -85,8 +86,19 @@ func TestClassify(t *testing.T) {
 		// have reached the server, so a create must not be sent again.
 		"route lost under an open connection": {&url.Error{Op: "Post", URL: "http://h:1/", Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.EHOSTUNREACH}},
 			failure.ConnectionLost, "h:1", "route to the host was lost"},
-		"EOF":      {&url.Error{Op: "Get", URL: "http://h:1/", Err: io.EOF}, failure.ConnectionLost, "h:1", "closed the connection"},
-		"cut body": {&failure.BodyError{Status: 200, Read: 5, Length: 10, Err: io.ErrUnexpectedEOF}, failure.CutBody, "", "cut off"},
+		"EOF": {&url.Error{Op: "Get", URL: "http://h:1/", Err: io.EOF}, failure.ConnectionLost, "h:1", "closed the connection"},
+		"broken pipe": {&url.Error{Op: "Post", URL: "http://h:1/", Err: &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}},
+			failure.ConnectionLost, "h:1", "broke while the request was sent"},
+		"no answer in time": {&url.Error{Op: "Get", URL: "http://h:1/", Err: timeoutError("net/http: timeout awaiting response headers")},
+			failure.ConnectionLost, "h:1", "timeout awaiting response headers"},
+		"TLS handshake timeout": {&url.Error{Op: "Get", URL: "https://h:1/", Err: errors.New("net/http: TLS handshake timeout")},
+			failure.Unreachable, "h:1", "handshake timed out"},
+		"cut body":   {&failure.BodyError{Status: 200, Read: 5, Length: 10, Err: io.ErrUnexpectedEOF}, failure.CutBody, "", "cut off"},
+		"empty body": {fmt.Errorf("reading x: %w", &failure.BadBodyError{Status: 200, Empty: true}), failure.EmptyBody, "", "empty"},
+		"not JSON": {&failure.BadBodyError{Status: 200, Err: errors.New("invalid character '<' looking for beginning of value")},
+			failure.NotJSON, "", "not JSON"},
+		"408":      {&vbs.APIError{StatusCode: 408}, failure.Unavailable, "", ""},
+		"503":      {&vbs.APIError{StatusCode: 503}, failure.Unavailable, "", ""},
 		"404":      {fmt.Errorf("reading: %w", api), failure.NotFound, "", ""},
 		"429":      {&vbs.APIError{StatusCode: 429}, failure.Throttled, "", ""},
 		"500":      {&vbs.APIError{StatusCode: 500}, failure.ServerError, "", ""},
@@ -107,6 +119,7 @@ func TestClassify(t *testing.T) {
 				t.Fatal("the request did not fail")
 			}
 			f := failure.Classify(tc.err)
+			produced[tc.class] = true
 			if f.Class != tc.class || f.Addr != tc.addr {
 				t.Errorf("Classify(%v) = %s at %q; want %s at %q", tc.err, f.Class, f.Addr, tc.class, tc.addr)
 			}
@@ -114,6 +127,55 @@ func TestClassify(t *testing.T) {
 				t.Errorf("cause %q, want it to say %q", f.Cause, tc.cause)
 			}
 		})
+	}
+	for _, class := range failure.AllClasses() {
+		if !produced[class] {
+			t.Errorf("no case produces class %s", class)
+		}
+	}
+}
+
+// timeoutError is a net.Error that timed out, as net/http's own are.
+type timeoutError string
+
+func (e timeoutError) Error() string { return string(e) }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// Each class's row: whether a request safe to resend is sent again, what
+// becomes of one that is not, and the summary the user reads. The cases
+// of TestClassify produce every class.
+func TestPolicyRows(t *testing.T) {
+	for class, want := range map[failure.Class]struct {
+		safe    bool
+		unsafe  failure.Resend
+		summary string
+	}{
+		failure.Other:          {false, failure.ReconcileFirst, "{doing} failed"},
+		failure.Cancelled:      {false, failure.ReconcileFirst, "{doing} was interrupted"},
+		failure.Deadline:       {false, failure.ReconcileFirst, "{doing} timed out"},
+		failure.NoSuchHost:     {false, failure.NotResent, "Cannot reach {service} at {addr}"},
+		failure.Unreachable:    {true, failure.ResentIfNotSent, "Cannot reach {service} at {addr}"},
+		failure.TLS:            {false, failure.NotResent, "TLS verification failed for {service} at {addr}"},
+		failure.ConnectionLost: {true, failure.ReconcileFirst, "{doing} failed: the connection to {service} was lost"},
+		failure.CutBody:        {true, failure.ReconcileFirst, "{doing} failed: the answer from {service} was cut off"},
+		failure.EmptyBody:      {true, failure.ReconcileFirst, "{doing} failed: the answer from {service} was empty"},
+		failure.NotJSON:        {true, failure.ReconcileFirst, "{doing} failed: the answer from {service} was not JSON"},
+		failure.Throttled:      {true, failure.ResentIfNotSent, "{doing} was throttled"},
+		failure.ServerError:    {true, failure.ReconcileFirst, "{doing} failed"},
+		failure.Unavailable:    {true, failure.ReconcileFirst, "{doing} failed: {service} is unavailable"},
+		failure.Unauthorized:   {false, failure.NotResent, "The VBS API refused the credentials"},
+		failure.Forbidden:      {false, failure.NotResent, "{doing} was forbidden"},
+		failure.NotFound:       {false, failure.NotResent, "{doing} failed"},
+		failure.Rejected:       {false, failure.NotResent, "{doing} was rejected"},
+	} {
+		p := failure.Policies[class]
+		if p.RetrySafe != want.safe || p.RetryUnsafe != want.unsafe || p.Summary != want.summary {
+			t.Errorf("%s: safe %v, unsafe %s, summary %q; want %v, %s, %q", class, p.RetrySafe, p.RetryUnsafe, p.Summary, want.safe, want.unsafe, want.summary)
+		}
+	}
+	if !failure.Policies[failure.Unreachable].ShortBudget {
+		t.Error("a server that cannot be reached is not retried within the short budget")
 	}
 }
 
@@ -140,14 +202,17 @@ func TestEveryClassHasAPolicy(t *testing.T) {
 	}
 }
 
-// What a create that failed did to the cloud follows from the retry rule,
-// except that a deadline or a cancellation may have let the request through.
+// What a create that failed did to the cloud follows from its row: resent
+// because it never reached the service, it did nothing; to be reconciled,
+// it may have been carried out; not resent, it was refused.
 func TestWriteOutcome(t *testing.T) {
 	for class, want := range map[failure.Class]failure.Outcome{
 		failure.Unreachable:    failure.NotActed,
 		failure.Throttled:      failure.NotActed,
 		failure.ConnectionLost: failure.MaybeActed,
 		failure.CutBody:        failure.MaybeActed,
+		failure.EmptyBody:      failure.MaybeActed,
+		failure.NotJSON:        failure.MaybeActed,
 		failure.ServerError:    failure.MaybeActed,
 		failure.Unavailable:    failure.MaybeActed,
 		failure.Deadline:       failure.MaybeActed,

@@ -8,7 +8,11 @@ import (
 // Policy is one row of the failure model: whether a call that failed this
 // way is sent again, and what the user reads when it failed for good.
 type Policy struct {
-	Retry Retry
+	// RetrySafe: a request that is safe to resend (a GET, the DELETE of one
+	// sharing, the Keystone login) is sent again, within the budget.
+	RetrySafe bool
+	// RetryUnsafe: what happens to a request that is not (a create).
+	RetryUnsafe Resend
 	// ShortBudget retries within RetryOptions.RefusedTotalWait instead of
 	// the whole budget: nothing answered, which a restart fixes in seconds
 	// and a wrong address never does.
@@ -66,34 +70,35 @@ const tlsAdvice = "If the cloud uses a private certificate authority, set cacert
 	"takes cert and key (OS_CERT, OS_KEY)."
 
 // Policies is the failure model, one row per class. The retry transport
-// reads Retry and ShortBudget, writes read WriteOutcome (derived from
-// Retry), and the diagnostics render the texts; TestPoliciesAgree checks
-// that each class is retried and reported as its row says.
+// reads RetrySafe, RetryUnsafe and ShortBudget, writes read WriteOutcome
+// (derived from RetryUnsafe), and the diagnostics render the texts; the
+// provider's TestRetryAndReportingAgreeAboutEveryClass checks that each
+// class is retried and reported as its row says.
 var Policies = map[Class]Policy{
 	Other: {
-		Retry:   Never,
+		RetrySafe: false, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} failed",
 		Check:   "{doing} failed{project}.",
 	},
 	Cancelled: {
-		Retry:   Never,
+		RetrySafe: false, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} was interrupted",
 		Check:   "Terraform stopped the provider (for example after Ctrl-C) before this finished.",
 	},
 	Deadline: {
-		Retry:   Never,
+		RetrySafe: false, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} timed out",
 		Check:   "It did not finish within the time its timeout allows.",
 	},
 	NoSuchHost: {
-		Retry:          Never,
+		RetrySafe: false, RetryUnsafe: NotResent,
 		Summary:        "Cannot reach {service} at {addr}",
 		Check:          "{doing} failed: {cause}. Is {endpoint} right?",
 		Attribute:      "endpoints",
 		LoginAttribute: "auth_url",
 	},
 	Unreachable: {
-		Retry:       Always,
+		RetrySafe: true, RetryUnsafe: ResentIfNotSent,
 		ShortBudget: true,
 		Summary:     "Cannot reach {service} at {addr}",
 		Check: "{doing} failed: {cause}. Is {endpoint} right, and is the network to {addr} reachable " +
@@ -102,43 +107,55 @@ var Policies = map[Class]Policy{
 		LoginAttribute: "auth_url",
 	},
 	TLS: {
-		Retry:     Never,
+		RetrySafe: false, RetryUnsafe: NotResent,
 		Summary:   "TLS verification failed for {service} at {addr}",
 		Check:     "{doing} failed: {cause}. " + tlsAdvice,
 		Attribute: "cacert_file",
 	},
 	ConnectionLost: {
-		Retry:   IfIdempotent,
+		RetrySafe: true, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} failed: the connection to {service} was lost",
 		Check: "The connection to {addr} broke before {service} answered ({cause}). A proxy, load balancer or " +
 			"firewall on the way may be dropping connections; check the network path to {addr}.",
 	},
+	EmptyBody: {
+		RetrySafe: true, RetryUnsafe: ReconcileFirst,
+		Summary: "{doing} failed: the answer from {service} was empty",
+		Check: "{service} answered HTTP {status} without the body it should carry. A proxy or load balancer on the " +
+			"way to {addr} may be dropping bodies.",
+	},
+	NotJSON: {
+		RetrySafe: true, RetryUnsafe: ReconcileFirst,
+		Summary: "{doing} failed: the answer from {service} was not JSON",
+		Check: "{service} answered HTTP {status} with a body that is not the JSON expected, often a proxy's page. " +
+			"Check that the endpoint {addr} is the VBS API and not a proxy or portal in front of it.",
+	},
 	CutBody: {
-		Retry:   IfIdempotent,
+		RetrySafe: true, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} failed: the answer from {service} was cut off",
 		Check: "{service} began to answer but the connection closed before the answer was complete. A proxy or " +
 			"load balancer on the way to {addr} may be cutting answers short.",
 	},
 	Throttled: {
-		Retry:   Always,
+		RetrySafe: true, RetryUnsafe: ResentIfNotSent,
 		Summary: "{doing} was throttled",
 		Check: "{service} answered 429 Too Many Requests{project} and did not let up within the retries and the time " +
 			"allowed. Run Terraform with a lower -parallelism, raise max_retries (OS_MAX_RETRIES) or the operation's " +
 			"timeout, or try again later.",
 	},
 	ServerError: {
-		Retry:   IfIdempotent,
+		RetrySafe: true, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} failed",
 		Check:   "{service} answered with an error{project}.",
 	},
 	Unavailable: {
-		Retry:   IfIdempotent,
+		RetrySafe: true, RetryUnsafe: ReconcileFirst,
 		Summary: "{doing} failed: {service} is unavailable",
 		Check: "{service} or its gateway answered HTTP {status}{project}: the service is unavailable, overloaded or " +
 			"slow to answer. Try again later.",
 	},
 	Unauthorized: {
-		Retry:   Never,
+		RetrySafe: false, RetryUnsafe: NotResent,
 		Summary: "The VBS API refused the credentials",
 		Check: "{doing} was refused{project} although the login succeeded; logging in again did not help. " +
 			"Check the credentials: {credentials}.",
@@ -146,7 +163,7 @@ var Policies = map[Class]Policy{
 		LoginCheck:   "{doing} was refused. Check the credentials: {credentials}.",
 	},
 	Forbidden: {
-		Retry:   Never,
+		RetrySafe: false, RetryUnsafe: NotResent,
 		Summary: "{doing} was forbidden",
 		Check: "The VBS API refused this{project}. The login works, but the user lacks VBS permissions in the " +
 			"project, or the token is scoped to another project: check project_id (OS_PROJECT_ID) and the user's roles.",
@@ -156,7 +173,7 @@ var Policies = map[Class]Policy{
 		LoginAttribute: "project_id",
 	},
 	NotFound: {
-		Retry:        Never,
+		RetrySafe: false, RetryUnsafe: NotResent,
 		Summary:      "{doing} failed",
 		Check:        "The VBS API answered HTTP 404{project}.",
 		LoginSummary: "Keystone not found at auth_url",
@@ -165,7 +182,7 @@ var Policies = map[Class]Policy{
 		LoginAttribute: "auth_url",
 	},
 	Rejected: {
-		Retry:   Never,
+		RetrySafe: false, RetryUnsafe: NotResent,
 		Summary: "{doing} was rejected",
 		Check:   "{service} refused the request as it stands (HTTP {status}){project}.",
 	},
@@ -173,7 +190,7 @@ var Policies = map[Class]Policy{
 
 // AllClasses lists every class, in declaration order.
 func AllClasses() []Class {
-	return []Class{Other, Cancelled, Deadline, NoSuchHost, Unreachable, TLS, ConnectionLost, CutBody, Throttled,
+	return []Class{Other, Cancelled, Deadline, NoSuchHost, Unreachable, TLS, ConnectionLost, CutBody, EmptyBody, NotJSON, Throttled,
 		ServerError, Unavailable, Unauthorized, Forbidden, NotFound, Rejected}
 }
 
@@ -193,6 +210,10 @@ func (c Class) String() string {
 		return "connection lost"
 	case CutBody:
 		return "cut body"
+	case EmptyBody:
+		return "empty body"
+	case NotJSON:
+		return "not JSON"
 	case Throttled:
 		return "throttled"
 	case ServerError:

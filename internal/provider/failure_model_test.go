@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,8 +75,13 @@ func TestRetryAndReportingAgreeAboutEveryClass(t *testing.T) {
 		failure.Rejected:     answer(http.StatusBadRequest, apiBody),
 		failure.Other:        answer(http.StatusOK, `not JSON`),
 	}
+	// The caller's deadline and Ctrl-C are not failures of an attempt;
+	// the body-level rows of an answer that arrived whole, empty or not
+	// JSON, are decided above the transport, by the reader that expects
+	// JSON.
+	aboveTheTransport := []failure.Class{failure.Cancelled, failure.Deadline, failure.EmptyBody, failure.NotJSON}
 	for _, class := range failure.AllClasses() {
-		if _, ok := cases[class]; !ok && class != failure.Cancelled && class != failure.Deadline {
+		if _, ok := cases[class]; !ok && !slices.Contains(aboveTheTransport, class) {
 			t.Errorf("class %s has no case: add one", class)
 		}
 	}
@@ -113,7 +119,8 @@ func TestRetryAndReportingAgreeAboutEveryClass(t *testing.T) {
 					want = 1 + maxRetries
 				}
 				if attempts != want {
-					t.Errorf("%d attempts; the model says retry = %s, so want %d", attempts, failure.Policies[class].Retry, want)
+					p := failure.Policies[class]
+					t.Errorf("%d attempts; the model says retried when safe %v, otherwise %s, so want %d", attempts, p.RetrySafe, p.RetryUnsafe, want)
 				}
 
 				var diags diag.Diagnostics

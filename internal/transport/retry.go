@@ -114,11 +114,12 @@ func Attempt(ctx context.Context) int {
 }
 
 // NewRetry sends a request again when its failure's class says so
-// (failure.Policies): a class retried Always (no connection made, 429) for
-// any request, a class retried IfIdempotent (a lost connection, a cut
-// answer, 500, 502, 503, 504) only for requests that are safe to repeat
-// (Idempotent). A create is never sent twice here when it may have been
-// carried out: its caller reconciles it with the cloud instead.
+// (failure.Policies): a class whose request never reached the service (no
+// connection made, 429) for any request, and a class where the service may
+// have acted (a lost connection, a cut answer, 500, 502, 503, 504, 408)
+// only for requests that are safe to resend (SafeToResend). A create is
+// never sent twice here when it may have been carried out: its caller
+// reconciles it with the cloud instead.
 //
 // Every answer's body is read here, before the answer is handed on, so that
 // an answer cut off half way is a failed attempt like a reset and not an
@@ -146,7 +147,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = req.Body.Close()
 		return nil, fmt.Errorf("%s %s: request body cannot be replayed for a retry (no GetBody)", req.Method, RedactURL(req.URL))
 	}
-	idempotent := Idempotent(req)
+	safe := SafeToResend(req)
 
 	// waited is the time spent waiting between attempts, unreachable the
 	// time the attempts that could not reach the server took: a dial that
@@ -189,7 +190,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, t.interrupted(req, attempt, err, before)
 		}
-		if !Retries(class, idempotent) {
+		if !Retries(class, safe) {
 			return resp, t.wrapFinal(req, resp, attempt, err, "")
 		}
 		if attempt > t.opts.MaxRetries {
@@ -229,32 +230,38 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// Retries reports whether a request that failed in class is sent again:
-// what failure.Policies says for the class, with IfIdempotent depending on
-// the request.
-func Retries(class failure.Class, idempotent bool) bool {
-	switch failure.Policies[class].Retry {
-	case failure.Always:
-		return true
-	case failure.IfIdempotent:
-		return idempotent
+// Retries reports whether a request that failed in class is sent again,
+// as the class's row in failure.Policies says for a request that is safe
+// to resend (safe) or one that is not.
+func Retries(class failure.Class, safe bool) bool {
+	p := failure.Policies[class]
+	if safe {
+		return p.RetrySafe
 	}
-	return false
+	return p.RetryUnsafe == failure.ResentIfNotSent
 }
 
-// Idempotent reports whether a request may be sent again although the
-// first copy may have reached the server: the methods HTTP makes
-// idempotent, except PUT, which our APIs do not promise to be, and the
-// Keystone login, a POST that only issues a token. A sharing create is
+type safeKey struct{}
+
+// MarkSafeToResend marks the requests made with the context as safe to
+// resend although they are not GETs: the Keystone login, a POST that sends
+// the same credentials again and only issues a token.
+func MarkSafeToResend(ctx context.Context) context.Context {
+	return context.WithValue(ctx, safeKey{}, true)
+}
+
+// SafeToResend reports whether a request may be sent again although the
+// first copy may have reached the server: a GET, HEAD or OPTIONS; a DELETE,
+// which the provider sends only for one sharing, whose second copy finds
+// it gone; and a request marked with MarkSafeToResend. A sharing create is
 // not: sent twice, it may share the backup twice.
-func Idempotent(req *http.Request) bool {
+func SafeToResend(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete, "":
 		return true
-	case http.MethodPost:
-		return strings.HasSuffix(strings.TrimSuffix(req.URL.Path, "/"), "/auth/tokens")
 	}
-	return false
+	marked, _ := req.Context().Value(safeKey{}).(bool)
+	return marked
 }
 
 // readBody reads the answer's body into memory, so that a cut answer is

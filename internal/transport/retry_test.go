@@ -720,27 +720,30 @@ func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
-// The Keystone login is a POST that only issues a token, so it is sent
-// again like a read; a sharing's create is not.
-func TestIdempotent(t *testing.T) {
+// Safety to resend is the request's, not its method's: GETs and DELETEs
+// are safe, a POST only when marked (the Keystone login); a sharing's
+// create and other methods are not.
+func TestSafeToResend(t *testing.T) {
+	marked := MarkSafeToResend(context.Background())
 	for _, tc := range []struct {
+		ctx         context.Context
 		method, url string
 		want        bool
 	}{
-		{http.MethodGet, "https://vbs.example/v2/p/os-vendor-backup-sharing/x", true},
-		{http.MethodDelete, "https://vbs.example/v2/p/os-vendor-backup-sharing/x", true},
-		{http.MethodPost, "https://iam.example/v3/auth/tokens", true},
-		{http.MethodPost, "https://iam.example/identity/v3/auth/tokens/", true},
-		{http.MethodPost, "https://vbs.example/v2/p/os-vendor-backup-sharing", false},
-		{http.MethodPut, "https://vbs.example/v2/p/x", false},
-		{http.MethodPatch, "https://vbs.example/v2/p/x", false},
+		{context.Background(), http.MethodGet, "https://vbs.example/v2/p/os-vendor-backup-sharing/x", true},
+		{context.Background(), http.MethodDelete, "https://vbs.example/v2/p/os-vendor-backup-sharing/x", true},
+		{marked, http.MethodPost, "https://iam.example/v3/auth/tokens", true},
+		{context.Background(), http.MethodPost, "https://iam.example/v3/auth/tokens", false},
+		{context.Background(), http.MethodPost, "https://vbs.example/v2/p/os-vendor-backup-sharing", false},
+		{context.Background(), http.MethodPut, "https://vbs.example/v2/p/x", false},
+		{context.Background(), http.MethodPatch, "https://vbs.example/v2/p/x", false},
 	} {
-		req, err := http.NewRequest(tc.method, tc.url, nil)
+		req, err := http.NewRequestWithContext(tc.ctx, tc.method, tc.url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := Idempotent(req); got != tc.want {
-			t.Errorf("%s %s: idempotent = %v, want %v", tc.method, tc.url, got, tc.want)
+		if got := SafeToResend(req); got != tc.want {
+			t.Errorf("%s %s (marked %v): safe = %v, want %v", tc.method, tc.url, tc.ctx == marked, got, tc.want)
 		}
 	}
 }
@@ -818,15 +821,21 @@ func TestCutBodyRetriedForReadsOnly(t *testing.T) {
 	}
 }
 
-// The Keystone login only issues a token, so a login whose connection was
-// reset is sent again like a read.
+// The Keystone login, marked safe to resend, is sent again like a read
+// when its connection was reset; the same POST unmarked is not.
 func TestKeystoneLoginRetriedAfterReset(t *testing.T) {
 	srv, n := closingServer(t, 1, true)
 	defer srv.Close()
 	rt := NewRetry(srv.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep})
-	resp, body, err := do(t, rt, http.MethodPost, srv.URL+"/v3/auth/tokens", `{"auth":{}}`)
+	resp, body, err := doCtx(t, MarkSafeToResend(context.Background()), rt, http.MethodPost, srv.URL+"/v3/auth/tokens", `{"auth":{}}`)
 	if err != nil || resp.StatusCode != 200 || body != "ok" || n.Load() != 2 {
 		t.Fatalf("login: %v %q after %d attempts", err, body, n.Load())
+	}
+	unmarked, m := closingServer(t, 1, true)
+	defer unmarked.Close()
+	rt = NewRetry(unmarked.Client().Transport, RetryOptions{Sleep: (&sleepRecorder{}).Sleep})
+	if _, _, err := do(t, rt, http.MethodPost, unmarked.URL+"/v3/auth/tokens", `{"auth":{}}`); err == nil || m.Load() != 1 {
+		t.Fatalf("unmarked POST: %v after %d attempts, want one attempt and its error", err, m.Load())
 	}
 }
 
