@@ -40,7 +40,11 @@ func fullBacklog(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	inet, ok := sa.(*syscall.SockaddrInet4)
+	if !ok {
+		t.Fatalf("the socket's address is a %T", sa)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(inet.Port))
 	for range 16 {
 		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err != nil {
