@@ -100,22 +100,18 @@ func (l *backupSharingListResource) List(ctx context.Context, req list.ListReque
 			return
 		}
 		defer op.end()
-		stopped := false
-		listing, err := sharing.ListEach(op.ctx, op.conn.VBS, opts, listAllOpts(op, int(req.Limit)), func(page []sharing.Share) bool {
+		// The pager logs what makes a listing read to its end doubtful.
+		_, err := sharing.ListEach(op.ctx, op.conn.VBS, opts, listAllOpts(op, int(req.Limit)), func(page []sharing.Share) bool {
 			for i := range page {
 				if !push(listResult(ctx, req, &page[i])) {
-					stopped = true
 					return false
 				}
 			}
 			return true
 		})
-		switch {
-		case err != nil:
+		if err != nil {
 			op.fail(what, err)
 			push(list.ListResult{Diagnostics: diags})
-		case !stopped:
-			warnListing(op.ctx, opts, listing)
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/client"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
@@ -76,7 +75,7 @@ func (d *backupSharingsDataSource) Schema(ctx context.Context, _ datasource.Sche
 			},
 			"backup_id":         filter("Only sharings of this backup.", uuidValidator("a backup ID")),
 			"volume_id":         filter("Only sharings of backups of this EVS disk."),
-			"name":              filter("Only sharings of backups whose name contains this text (the API matches fuzzily)."),
+			"name":              filter("Only sharings of backups whose name contains this text. The API matches fuzzily; the provider keeps only the sharings whose backup name contains it, in any case."),
 			"status":            filter("Only sharings of backups in this status, for example `available`."),
 			"from_project_id":   filter("Only sharings made by this project."),
 			"to_project_id":     filter("Only sharings made to this project."),
@@ -265,30 +264,10 @@ func listSharings(op *operation, c *client.Client, opts sharing.ListOpts) ([]sha
 		if err != nil {
 			return nil, err
 		}
-		warnListing(ctx, opts, listing)
 		return listing.Shares, nil
 	})
 }
 
 func listAllOpts(op *operation, max int) sharing.ListAllOpts {
 	return sharing.ListAllOpts{Concurrency: listPageConcurrency, Max: max, ProjectID: op.conn.ProjectID}
-}
-
-// warnListing logs, once per listing, what makes it doubtful: sharings the
-// server returned that the filters exclude, or else a count that the pages
-// contradict.
-func warnListing(ctx context.Context, opts sharing.ListOpts, l *sharing.Listing) {
-	switch {
-	case l.Dropped > 0:
-		// Such a server most likely ignores the filter in its count too,
-		// so the count is not compared: a difference would not mean that
-		// sharings changed.
-		tflog.Warn(ctx, "the API returned backup sharings that the filters exclude, so it ignores a filter; they were left out", map[string]any{
-			"filters": describeFilters(opts), "excluded": l.Dropped, "listed": l.Listed, "counted": l.Expected,
-		})
-	case l.Expected >= 0 && l.Listed != l.Expected:
-		tflog.Warn(ctx, "backup sharings were created or deleted while they were listed", map[string]any{
-			"filters": describeFilters(opts), "listed": l.Listed, "counted": l.Expected,
-		})
-	}
 }

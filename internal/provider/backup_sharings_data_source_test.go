@@ -72,8 +72,8 @@ data "vbs_backup_sharings" "same_filters" {
 		list + "limit=100&share_to_me=true":            0,
 		list + "limit=100&offset=100&share_to_me=true": 0,
 		list + "limit=100&offset=200&share_to_me=true": 0,
-		// The first page is full, so the count says how many pages follow
-		// and they are fetched at once.
+		// The count is asked beside the first page, as by every listing;
+		// it says how many pages follow, and they are fetched at once.
 		"GET /v2/" + testProjectID + "/os-vendor-backup-sharing/count?share_to_me=true": 0,
 	}
 	for _, r := range server.Requests() {

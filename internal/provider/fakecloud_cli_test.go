@@ -79,3 +79,30 @@ data "vbs_backup_sharing" "b" {
 		t.Error(err)
 	}
 }
+
+// A server that ignores backup_id (and caps its pages at two) returns all
+// five sharings to a listing by backup; the CLI gets only the two of that
+// backup, as an honest server would have answered.
+func TestAccFakeCloud_listingReappliesAnIgnoredFilter(t *testing.T) {
+	cloud, provider := startCLICloud(t, cappedListing)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: provider + fmt.Sprintf(`
+data "vbs_backup_sharings" "test" {
+  backup_id = %q
+}
+`, testLookupBackup1),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testListDataSource, tfjsonpath.New("ids"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact(cappedSharingID(0)), knownvalue.StringExact(cappedSharingID(4)),
+				})),
+				statecheck.ExpectKnownValue(testListDataSource, tfjsonpath.New("sharings").AtSliceIndex(1).AtMapKey("backup_id"),
+					knownvalue.StringExact(testLookupBackup1)),
+			},
+		}},
+	})
+	if pages := cloud.Counts()[fakecloud.KindListPage]; pages < 3 {
+		t.Errorf("%d listing pages, want every page of two read", pages)
+	}
+}

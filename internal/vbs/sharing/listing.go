@@ -2,10 +2,12 @@ package sharing
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // MaxCount is the largest count a listing plans its pages by. It is 10,000
@@ -14,6 +16,12 @@ import (
 // taken for a broken answer, and the listing pages one by one until a page
 // is short or empty, as it does when the count call fails.
 const MaxCount = 1_000_000
+
+// DefaultMaxReceived is how many sharings a listing takes from the server
+// at most, unless ListAllOpts.MaxReceived says otherwise: ten times more
+// than one project makes in practice, and a bound on a server that pages
+// without end, one new sharing after another.
+const DefaultMaxReceived = 1_000_000
 
 // ListAllOpts says how ListAll and ListEach read a listing.
 type ListAllOpts struct {
@@ -25,6 +33,10 @@ type ListAllOpts struct {
 	// the filters, reading no page beyond the one that reaches it; 0 reads
 	// everything.
 	Max int
+
+	// MaxReceived fails the listing once the server has returned more
+	// sharings than this, matching or not; 0 means DefaultMaxReceived.
+	MaxReceived int
 
 	// ProjectID is the caller's project, which share_to_me is relative to.
 	// With it the listing checks that filter too (see ListOpts.Match);
@@ -141,6 +153,9 @@ func ListEach(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, 
 		return nil, err
 	}
 
+	if how.MaxReceived <= 0 {
+		how.MaxReceived = DefaultMaxReceived
+	}
 	r := &reader{opts: opts, how: how, each: each, seen: make(map[string]struct{}), l: &Listing{Count: -1, Expected: -1, PageSize: opts.Limit}}
 	if len(first) > 0 && len(first) < opts.Limit {
 		r.l.PageSize = len(first)
@@ -157,9 +172,41 @@ func ListEach(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, 
 	}
 	r.counted(count.n, count.err)
 	if !more {
+		return r.finish(parent)
+	}
+	if _, err := r.rest(ctx, cancel, c, opts.Offset+len(first)); err != nil {
+		return nil, err
+	}
+	return r.finish(parent)
+}
+
+// finish ends a listing that read its pages: it fails one that passed
+// how.MaxReceived and logs, once, what makes a listing read to its end
+// doubtful.
+func (r *reader) finish(ctx context.Context) (*Listing, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.stopped || r.full() {
+		// Stopped early on purpose: nothing to compare.
 		return r.l, nil
 	}
-	return r.rest(ctx, cancel, c, opts.Offset+len(first))
+	filters, _ := r.opts.ToShareListQuery()
+	if r.l.Dropped > 0 {
+		tflog.Warn(ctx, "the API returned backup sharings that the filters exclude, so it ignores a filter; they were left out", map[string]any{
+			"filters": filters, "excluded": r.l.Dropped, "listed": r.l.Listed, "returned": r.returned, "counted": r.l.Expected,
+		})
+	}
+	// The count is compared with what the server returned before the
+	// filters were applied again: a server that ignores a filter in its
+	// pages and its count alike raises no alarm here.
+	if r.l.Expected >= 0 && r.returned != r.l.Expected {
+		tflog.Warn(ctx, "the count of backup sharings disagrees with the pages listed: sharings were created or deleted meanwhile, "+
+			"or the server filters its count and its pages differently", map[string]any{
+			"filters": filters, "returned": r.returned, "listed": r.l.Listed, "counted": r.l.Expected,
+		})
+	}
+	return r.l, nil
 }
 
 // reader is the state of one listing.
@@ -179,6 +226,8 @@ type reader struct {
 	byCount bool
 	end     int
 	stopped bool
+	// err ends the listing: the server passed how.MaxReceived.
+	err error
 }
 
 func (r *reader) counted(n int, err error) {
@@ -222,6 +271,11 @@ func (r *reader) take(page []shareWire) bool {
 			added++
 		}
 		r.returned++
+		if r.returned > r.how.MaxReceived {
+			r.err = fmt.Errorf("listing backup sharings: the server returned more than %d sharings, the most a listing takes (a server "+
+				"that pages without end?); narrow the listing with filters", r.how.MaxReceived)
+			return false
+		}
 		s := w.share()
 		if !r.opts.Match(&s, r.how.ProjectID) {
 			r.l.Dropped++

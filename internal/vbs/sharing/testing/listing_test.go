@@ -2,9 +2,12 @@ package testing
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -337,4 +340,59 @@ func TestListEachStopsOnTheFirstPage(t *testing.T) {
 	checkSame(t, []string{"limit=100"}, server.pageQueries())
 	th.CheckEquals(t, -1, l.Expected)
 	th.CheckTrue(t, l.CountErr != nil)
+}
+
+// A count too high by 5,000, from a server whose pages hold 1 or 2
+// sharings: the listing stops at the first empty page, with at most one
+// window of requests (the concurrency) beyond the last real page, and
+// holds only what arrived. 7 sharings are listed either way.
+func TestListAllStopsPastACountFarTooHigh(t *testing.T) {
+	const total, concurrency = 7, 8
+	for _, pageSize := range []int{1, 2} {
+		t.Run(fmt.Sprintf("pages of %d", pageSize), func(t *testing.T) {
+			fakeServer, c := newClient(t)
+			server := &pagedServer{total: total, honourLimit: true, honourOffset: true, maxPage: pageSize, count: total + 5000}
+			server.register(t, fakeServer)
+			l := listAll(t, c, sharing.ListOpts{}, sharing.ListAllOpts{Concurrency: concurrency})
+			checkSame(t, wantIDs(total), shareIDs(l.Shares))
+			realPages := (total + pageSize - 1) / pageSize
+			if pages := len(server.pageQueries()); pages > realPages+concurrency {
+				t.Errorf("%d page requests for %d real pages, want at most one window (%d) beyond them", pages, realPages, concurrency)
+			}
+			th.CheckEquals(t, total+5000, l.Count)
+		})
+	}
+}
+
+// A count of 2^40 is not believed: the listing neither plans nor sizes
+// anything by it and ends at the first short page.
+func TestListAllIgnoresACountOfTwoToTheForty(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 250, honourLimit: true, honourOffset: true, count: 1 << 40}
+	server.register(t, fakeServer)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l, err := sharing.ListAll(watchdog(t), c, sharing.ListOpts{}, sharing.ListAllOpts{Concurrency: 8})
+	runtime.ReadMemStats(&after)
+	th.AssertNoErr(t, err)
+	checkSame(t, wantIDs(250), shareIDs(l.Shares))
+	th.CheckEquals(t, -1, l.Expected)
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 64<<20 {
+		t.Errorf("the listing allocated %d MiB", grown>>20)
+	}
+}
+
+// A server that keeps returning new sharings ends the listing with an
+// error naming the cap once it passes ListAllOpts.MaxReceived.
+func TestListAllCapsWhatItReceives(t *testing.T) {
+	fakeServer, c := newClient(t)
+	server := &pagedServer{total: 500, honourLimit: true, honourOffset: true, count: -1}
+	server.register(t, fakeServer)
+	_, err := sharing.ListAll(watchdog(t), c, sharing.ListOpts{Limit: 50}, sharing.ListAllOpts{Concurrency: 8, MaxReceived: 120})
+	if err == nil || !strings.Contains(err.Error(), "more than 120 sharings") {
+		t.Fatalf("err = %v, want the cap of 120 named", err)
+	}
+	if pages := len(server.pageQueries()); pages != 3 {
+		t.Errorf("%d pages read, want 3: the one that passed the cap ends the listing", pages)
+	}
 }
