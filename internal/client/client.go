@@ -184,11 +184,12 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 	// The login sends the same credentials again and only issues a token:
 	// it is safe to resend, the first time and when gophercloud logs in
 	// again under the context of the request that met an expired token.
-	if err := openstack.AuthenticateV3(transport.MarkSafeToResend(ctx), pc, &opts, gophercloud.EndpointOpts{}); err != nil {
+	// Its answer is JSON, so an empty or cut one is sent again too.
+	if err := openstack.AuthenticateV3(loginContext(ctx), pc, &opts, gophercloud.EndpointOpts{}); err != nil {
 		return nil, &AuthError{AuthURL: identityURL, Credentials: s.CredentialKind(), Err: vbs.NewAPIError(err)}
 	}
 	if reauth := pc.ReauthFunc; reauth != nil {
-		pc.ReauthFunc = func(ctx context.Context) error { return reauth(transport.MarkSafeToResend(ctx)) }
+		pc.ReauthFunc = func(ctx context.Context) error { return reauth(loginContext(ctx)) }
 	}
 
 	if c.tokens != nil {
@@ -209,6 +210,11 @@ func (c *Client) authenticate(ctx context.Context) (*Connection, error) {
 	}
 
 	return newConnection(s, pc, catalog, project.ID)
+}
+
+// loginContext marks a login's request: safe to resend, answered in JSON.
+func loginContext(ctx context.Context) context.Context {
+	return transport.ExpectJSON(transport.MarkSafeToResend(ctx))
 }
 
 // signedConnection is the AK/SK path: no token; every request is signed,

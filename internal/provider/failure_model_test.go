@@ -73,13 +73,13 @@ func TestRetryAndReportingAgreeAboutEveryClass(t *testing.T) {
 		failure.Forbidden:    answer(http.StatusForbidden, apiBody),
 		failure.NotFound:     answer(http.StatusNotFound, apiBody),
 		failure.Rejected:     answer(http.StatusBadRequest, apiBody),
-		failure.Other:        answer(http.StatusOK, `not JSON`),
+		failure.EmptyBody:    answer(http.StatusOK, ""),
+		failure.NotJSON:      answer(http.StatusOK, "<html><body>Portal</body></html>"),
+		// JSON, but not a sharing: nothing the model foresees.
+		failure.Other: answer(http.StatusOK, `{"unexpected": true}`),
 	}
-	// The caller's deadline and Ctrl-C are not failures of an attempt;
-	// the body-level rows of an answer that arrived whole, empty or not
-	// JSON, are decided above the transport, by the reader that expects
-	// JSON.
-	aboveTheTransport := []failure.Class{failure.Cancelled, failure.Deadline, failure.EmptyBody, failure.NotJSON}
+	// The caller's deadline and Ctrl-C are not failures of an attempt.
+	aboveTheTransport := []failure.Class{failure.Cancelled, failure.Deadline}
 	for _, class := range failure.AllClasses() {
 		if _, ok := cases[class]; !ok && !slices.Contains(aboveTheTransport, class) {
 			t.Errorf("class %s has no case: add one", class)

@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -170,7 +171,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sent := t.opts.Now()
 		resp, err := t.base.RoundTrip(r)
 		if err == nil {
-			if err = readBody(ctx, resp); err != nil {
+			if err = readBody(ctx, resp); err == nil && expectsJSON(req) {
+				err = checkJSON(resp)
+			}
+			if err != nil {
 				resp = nil
 			}
 		}
@@ -243,6 +247,58 @@ func Retries(class failure.Class, safe bool) bool {
 
 type safeKey struct{}
 
+type jsonKey struct{}
+
+// ExpectJSON marks the requests made with the context as expecting a JSON
+// body in a 2xx answer (other than 204): the retry transport treats one
+// that is empty or not JSON as a failed attempt, sent again when the
+// request is safe to resend, instead of handing it on to a decoder that
+// would fail or, worse, take nothing for an answer.
+func ExpectJSON(ctx context.Context) context.Context {
+	return context.WithValue(ctx, jsonKey{}, true)
+}
+
+// expectsJSON reports whether req was made under ExpectJSON.
+func expectsJSON(req *http.Request) bool {
+	marked, _ := req.Context().Value(jsonKey{}).(bool)
+	return marked
+}
+
+// checkJSON fails a 2xx answer read into memory whose body is empty or
+// not JSON.
+func checkJSON(resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return &failure.BadBodyError{Status: resp.StatusCode, Empty: true}
+	}
+	buf, ok := resp.Body.(bufferedBody)
+	if !ok {
+		// Not read into memory (too large to hold): its reader decodes it.
+		return nil
+	}
+	data := buf.Bytes()
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
+		return &failure.BadBodyError{Status: resp.StatusCode, Empty: true}
+	case !json.Valid(data):
+		return &failure.BadBodyError{Status: resp.StatusCode, Err: fmt.Errorf("%d bytes of %s", len(data), contentType(resp.Header.Get("Content-Type")))}
+	}
+	return nil
+}
+
+// bufferedBody is an answer's body that readBody read into memory.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (bufferedBody) Close() error { return nil }
+
+// Bytes is the whole body, whatever has been read of it.
+func (b bufferedBody) Bytes() []byte { return b.data }
+
 // MarkSafeToResend marks the requests made with the context as safe to
 // resend although they are not GETs: the Keystone login, a POST that sends
 // the same credentials again and only issues a token.
@@ -284,7 +340,7 @@ func readBody(ctx context.Context, resp *http.Response) error {
 		}
 		return &failure.BodyError{Status: resp.StatusCode, Read: n, Length: resp.ContentLength, Err: err}
 	}
-	resp.Body = io.NopCloser(&buf)
+	resp.Body = bufferedBody{Reader: bytes.NewReader(buf.Bytes()), data: buf.Bytes()}
 	return nil
 }
 

@@ -878,3 +878,37 @@ func TestDeadlineNamesTheAttemptBefore(t *testing.T) {
 		t.Errorf("err = %v, want it to name the 503 of attempt 1", err)
 	}
 }
+
+// A request that expects JSON meets a 200 with no body, then a proxy's
+// HTML page, then JSON: the first two are failed attempts, sent again for
+// a GET and handed on as the not-JSON failure for a create; a request
+// that expects nothing in particular takes the first answer as it is.
+func TestEmptyAndNonJSONAnswersAreRetriedForSafeRequests(t *testing.T) {
+	answers := []string{"", "<html><body>Portal</body></html>", `{"shared": {}}`}
+	serve := func() (*httptest.Server, *atomic.Int32) {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, answers[min(int(n.Add(1)), len(answers))-1])
+		}))
+		t.Cleanup(srv.Close)
+		return srv, &n
+	}
+	sl := &sleepRecorder{}
+	srv, n := serve()
+	resp, body, err := doCtx(t, ExpectJSON(context.Background()), NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 200 || body != answers[2] || n.Load() != 3 {
+		t.Errorf("GET expecting JSON: %v %q after %d attempts, want the JSON after 3", err, body, n.Load())
+	}
+
+	srv, n = serve()
+	_, _, err = doCtx(t, ExpectJSON(context.Background()), NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodPost, srv.URL, "{}")
+	if f := failure.Classify(err); f.Class != failure.EmptyBody || n.Load() != 1 {
+		t.Errorf("POST expecting JSON: %v (%s) after %d attempts, want the empty-body failure after 1", err, f.Class, n.Load())
+	}
+
+	srv, n = serve()
+	resp, body, err = do(t, NewRetry(srv.Client().Transport, RetryOptions{Sleep: sl.Sleep}), http.MethodGet, srv.URL, "")
+	if err != nil || resp.StatusCode != 200 || body != "" || n.Load() != 1 {
+		t.Errorf("GET expecting nothing: %v %q after %d attempts, want the empty answer after 1", err, body, n.Load())
+	}
+}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 
+	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/transport"
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
 )
 
@@ -269,6 +271,11 @@ func do(ctx context.Context, c *gophercloud.ServiceClient, method, u string, req
 	if reqBody != nil {
 		opts.JSONBody = reqBody
 	}
+	if into != nil {
+		// The retry transport sends a safe request again when its answer
+		// is empty or not JSON, as it does when the body is cut.
+		ctx = transport.ExpectJSON(ctx)
+	}
 	resp, err := c.Request(ctx, method, u, opts)
 	var header http.Header
 	var status int
@@ -291,8 +298,15 @@ func do(ctx context.Context, c *gophercloud.ServiceClient, method, u string, req
 	if status == http.StatusNoContent {
 		return header, status, nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(into); err != nil && !errors.Is(err, io.EOF) {
-		return header, status, fmt.Errorf("%s %s: decoding the HTTP %d response: %w", method, u, status, err)
+	// The transport has checked the body already; this is what reaches a
+	// reader when it held a body too large to check, or was told not to
+	// resend the request.
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		bad := &failure.BadBodyError{Status: status, Empty: errors.Is(err, io.EOF)}
+		if !bad.Empty {
+			bad.Err = err
+		}
+		return header, status, fmt.Errorf("%s %s: decoding the HTTP %d response: %w", method, u, status, bad)
 	}
 	// Drain what follows the JSON value so the connection can be reused.
 	_, _ = io.Copy(io.Discard, resp.Body)
