@@ -54,3 +54,57 @@ func TestSharedReadStopsAtARetryAfterPastTheDeadline(t *testing.T) {
 		t.Errorf("%d GETs, want 1", n)
 	}
 }
+
+// A caller who stops waiting for a shared read leaves with its own error,
+// which names the fetch's last failed attempt, while a caller with more
+// time still gets the answer: the fetch met two 503s, and its third
+// attempt is held in the cloud until the first caller has left.
+func TestSharedReadCallerWhoLeavesHearsTheLastAttempt(t *testing.T) {
+	const id = "ac0fb374-a288-4399-ac63-cc080a13a2ee"
+	release := make(chan struct{})
+	cloud := startCloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = sharingsOf(id)
+		cfg.Routes = []fakecloud.Route{{
+			Method: http.MethodGet, Label: "vbs", Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing/" + id, Hold: release,
+			Status: http.StatusOK, Body: `{"shared": {"id": "` + id + `", "backup_id": "b", "from_project_id": "f", "to_project_id": "t"}}`,
+		}}
+		cfg.Faults = &fakecloud.Faults{Rules: []fakecloud.FaultRule{{
+			Requests: []string{fakecloud.KindSharingGet}, Kinds: []fakecloud.FaultKind{fakecloud.FaultUnavailable}, Rate: 1,
+		}}}
+	})
+	settings := passwordSettings(cloud.AuthURL())
+	settings.MaxRetries = -1 // the default
+	c, err := New(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(ctx context.Context, results chan<- error) {
+		_, err := Shared(ctx, c, "sharing:"+id, func(ctx context.Context) (*sharing.Share, error) {
+			return sharing.Get(ctx, conn.VBS, id).Extract()
+		})
+		results <- err
+	}
+	impatient, patient := make(chan error, 1), make(chan error, 1)
+	leave, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go read(leave, impatient)
+	go read(context.Background(), patient)
+	waitCtx, cancelWait := context.WithTimeout(context.Background(), waitBound)
+	defer cancelWait()
+	if err := cloud.Await(waitCtx, fakecloud.CountHeld, 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	err = receive(t, impatient)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "attempt 2: HTTP 503") {
+		t.Errorf("the caller who left got %v, want its own cancellation naming attempt 2's 503", err)
+	}
+	close(release)
+	if err := receive(t, patient); err != nil {
+		t.Errorf("the caller who waited got %v, want the sharing", err)
+	}
+}

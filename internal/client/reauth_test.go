@@ -118,7 +118,7 @@ func TestReadOutlivingTwoTokensLogsInOnceMore(t *testing.T) {
 	cloud.Expire(tokens[1])
 	close(release)
 
-	if err := <-heldRead; err != nil {
+	if err := receive(t, heldRead); err != nil {
 		t.Fatalf("the held read failed: %v", err)
 	}
 	if n := cloud.Counts()[fakecloud.KindToken]; n != 3 {

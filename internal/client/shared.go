@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
+	"github.com/vbs-tf/terraform-provider-vbs/internal/transport"
 )
 
 // sharedReads keeps the reads of one provider process, which serves one
@@ -43,6 +44,9 @@ type sharedResult struct {
 // its waiters'.
 type flight struct {
 	ctx *flightContext
+	// lastAttempt reports the fetch's latest failed attempt, for a caller
+	// that stops waiting.
+	lastAttempt func() string
 	// deadlines holds one entry per waiter: its deadline, or the zero time
 	// for a waiter without one.
 	deadlines []time.Time
@@ -195,7 +199,8 @@ func Shared[T any](ctx context.Context, c *Client, key string, fetch func(contex
 		if s.flights == nil {
 			s.flights = map[string]*flight{}
 		}
-		f = &flight{ctx: newFlightContext(ctx)}
+		values, lastAttempt := transport.RecordAttempts(ctx)
+		f = &flight{ctx: newFlightContext(values), lastAttempt: lastAttempt}
 		s.flights[key] = f
 	}
 	f.join(ctx)
@@ -217,6 +222,11 @@ func Shared[T any](ctx context.Context, c *Client, key string, fetch func(contex
 	case <-ctx.Done():
 		s.leave(ctx, key, f, true)
 		var zero T
+		if last := f.lastAttempt(); last != "" {
+			// Whoever else still waits gets the fetch's own outcome; this
+			// caller learns what held it up.
+			return zero, fmt.Errorf("%w; the last attempt before it: %s", ctx.Err(), last)
+		}
 		return zero, ctx.Err()
 	}
 }

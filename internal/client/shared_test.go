@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs"
 )
 
 // joins tells a test how many callers wait on each key's fetch.
@@ -42,20 +47,39 @@ func sharedClient(t *testing.T) (*Client, *joins) {
 	return c, j
 }
 
+// waitBound bounds every wait of the client's tests: far beyond what any
+// takes, far below the test binary's timeout.
+const waitBound = 30 * time.Second
+
+// receive waits for a value on ch, within waitBound.
+func receive[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitBound):
+		t.Fatalf("waited %v for a result", waitBound)
+		panic("unreachable")
+	}
+}
+
 // awaitWaiters blocks until key has n callers waiting on one fetch.
 func awaitWaiters(t *testing.T, j *joins, key string, n int) {
 	t.Helper()
-	j.await(func() bool { return j.waiters[key] >= n })
+	j.await(t, fmt.Sprintf("%d callers waiting on %s", n, key), func() bool { return j.waiters[key] >= n })
 }
 
 // awaitJoins blocks until n callers have joined key, gone ones included.
 func awaitJoins(t *testing.T, j *joins, key string, n int) {
 	t.Helper()
-	j.await(func() bool { return j.total[key] >= n })
+	j.await(t, fmt.Sprintf("%d callers joining %s", n, key), func() bool { return j.total[key] >= n })
 }
 
-// await blocks until done, which reads the counts under j.mu, holds.
-func (j *joins) await(done func() bool) {
+// await blocks until done, which reads the counts under j.mu, holds, or
+// fails the test after waitBound.
+func (j *joins) await(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	timeout := time.After(waitBound)
 	for {
 		j.mu.Lock()
 		ok := done()
@@ -63,7 +87,11 @@ func (j *joins) await(done func() bool) {
 		if ok {
 			return
 		}
-		<-j.changed
+		select {
+		case <-j.changed:
+		case <-timeout:
+			t.Fatalf("waited %v for %s", waitBound, what)
+		}
 	}
 }
 
@@ -134,15 +162,15 @@ func TestSharedCallerCancellationFailsOnlyThatCaller(t *testing.T) {
 	}()
 	awaitWaiters(t, joins, "k", 2)
 	cancel()
-	if err := <-impatient; !errors.Is(err, context.Canceled) {
+	if err := receive(t, impatient); !errors.Is(err, context.Canceled) {
 		t.Errorf("the cancelled caller got %v, want its own context.Canceled", err)
 	}
 
 	close(release)
-	if err := <-patient; err != nil {
+	if err := receive(t, patient); err != nil {
 		t.Errorf("the caller still waiting: %v", err)
 	}
-	if err := <-fetchErr; err != nil {
+	if err := receive(t, fetchErr); err != nil {
 		t.Errorf("the fetch saw its context end (%v) although a caller still waited", err)
 	}
 }
@@ -178,10 +206,10 @@ func TestSharedLastCallerGivingUpCancelsTheFetch(t *testing.T) {
 	}()
 	awaitWaiters(t, joins, "k", 1)
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	if err := receive(t, done); !errors.Is(err, context.Canceled) {
 		t.Errorf("caller: %v", err)
 	}
-	if err := <-fetchEnded; !errors.Is(err, context.Canceled) {
+	if err := receive(t, fetchEnded); !errors.Is(err, context.Canceled) {
 		t.Errorf("fetch context: %v, want cancelled once no caller waits", err)
 	}
 	v, err := Shared(context.Background(), c, "k", func(context.Context) (int, error) { return 7, nil })
@@ -208,7 +236,7 @@ func TestSharedFetchPanicReachesCallersAndBlocksNoOne(t *testing.T) {
 	awaitWaiters(t, joins, "k", 2)
 	close(release)
 	for range 2 {
-		p := <-recovered
+		p := receive(t, recovered)
 		err, ok := p.(error)
 		if !ok || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), "shared_test.go") {
 			t.Errorf("caller recovered %v; want the fetch's panic with its stack", p)
@@ -220,23 +248,43 @@ func TestSharedFetchPanicReachesCallersAndBlocksNoOne(t *testing.T) {
 	}
 }
 
-// Failures other than cancellation are kept, so a missing sharing read by
-// many data sources costs one request.
+// Only definite answers are kept for the rest of the command: a 404, a
+// 403, a refused login and an error nothing foresaw fail the same way for
+// the next caller and cost one fetch; a 503, a 429 or a lost connection
+// that used up its retries is fetched again by the next caller.
 func TestSharedKeepsFailures(t *testing.T) {
-	c, _ := sharedClient(t)
-	var fetches atomic.Int64
-	notFound := errors.New("404")
-	for range 3 {
-		_, err := Shared(context.Background(), c, "k", func(context.Context) (int, error) {
-			fetches.Add(1)
-			return 0, notFound
+	for name, tc := range map[string]struct {
+		err  error
+		kept bool
+	}{
+		"404":             {&vbs.APIError{StatusCode: http.StatusNotFound}, true},
+		"403":             {&vbs.APIError{StatusCode: http.StatusForbidden}, true},
+		"refused login":   {&AuthError{AuthURL: "https://iam/v3/", Err: &vbs.APIError{StatusCode: http.StatusUnauthorized}}, true},
+		"unforeseen":      {errors.New("keystone returned a token that is not scoped to a project"), true},
+		"503":             {&vbs.APIError{StatusCode: http.StatusServiceUnavailable}, false},
+		"429":             {&vbs.APIError{StatusCode: http.StatusTooManyRequests}, false},
+		"connection lost": {&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := sharedClient(t)
+			var fetches atomic.Int64
+			for range 3 {
+				_, err := Shared(context.Background(), c, "k", func(context.Context) (int, error) {
+					fetches.Add(1)
+					return 0, tc.err
+				})
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("got %v, want %v", err, tc.err)
+				}
+			}
+			want := int64(3)
+			if tc.kept {
+				want = 1
+			}
+			if n := fetches.Load(); n != want {
+				t.Errorf("fetched %d times for 3 callers, want %d", n, want)
+			}
 		})
-		if !errors.Is(err, notFound) {
-			t.Fatal(err)
-		}
-	}
-	if n := fetches.Load(); n != 1 {
-		t.Errorf("fetched %d times, want 1", n)
 	}
 }
 
@@ -275,7 +323,7 @@ func TestSharedFetchRunsUnderTheLatestDeadline(t *testing.T) {
 	earlyCtx, cancelEarly := context.WithDeadline(context.Background(), early)
 	defer cancelEarly()
 	go call(earlyCtx, results)
-	ctx := <-fetchCtx
+	ctx := receive(t, fetchCtx)
 	wantDeadline(ctx, early, "one caller")
 
 	lateCtx, cancelLate := context.WithDeadline(context.Background(), late)
@@ -284,7 +332,7 @@ func TestSharedFetchRunsUnderTheLatestDeadline(t *testing.T) {
 	wantDeadline(ctx, late, "a later deadline joined")
 
 	cancelLate()
-	if err := <-results; !errors.Is(err, context.Canceled) {
+	if err := receive(t, results); !errors.Is(err, context.Canceled) {
 		t.Fatalf("the caller that gave up got %v", err)
 	}
 	wantDeadline(ctx, early, "the later caller left")
@@ -298,7 +346,7 @@ func TestSharedFetchRunsUnderTheLatestDeadline(t *testing.T) {
 
 	close(release)
 	for range 2 {
-		if err := <-results; err != nil {
+		if err := receive(t, results); err != nil {
 			t.Error(err)
 		}
 	}
@@ -375,7 +423,7 @@ func TestForgetPrefixRetiresAFetchInFlight(t *testing.T) {
 		})
 		before <- v
 	}()
-	<-joined
+	receive(t, joined)
 	c.ForgetPrefix("list:")
 
 	after := make(chan string, 1)
@@ -383,16 +431,16 @@ func TestForgetPrefixRetiresAFetchInFlight(t *testing.T) {
 		v, _ := Shared(context.Background(), c, "list:0:", func(context.Context) (string, error) { return "after the change", nil })
 		after <- v
 	}()
-	if waiters := <-joined; waiters != 1 {
+	if waiters := receive(t, joined); waiters != 1 {
 		t.Errorf("a read after the change joined the fetch from before it (%d waiters)", waiters)
 	}
-	if v := <-after; v != "after the change" {
+	if v := receive(t, after); v != "after the change" {
 		t.Errorf("the caller after the change got %q", v)
 	}
 	// The fetch from before the change ends last, as it would if it were
 	// slow, and must not replace what was read after.
 	close(release)
-	if v := <-before; v != "before the change" {
+	if v := receive(t, before); v != "before the change" {
 		t.Errorf("the caller from before the change got %q", v)
 	}
 	kept, _ := Shared(context.Background(), c, "list:0:", func(context.Context) (string, error) { return "fetched again", nil })

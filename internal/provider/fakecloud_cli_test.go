@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -104,5 +105,34 @@ data "vbs_backup_sharings" "test" {
 	})
 	if pages := cloud.Counts()[fakecloud.KindListPage]; pages < 3 {
 		t.Errorf("%d listing pages, want every page of two read", pages)
+	}
+}
+
+// A sharing that is always throttled with Retry-After: 60, read with
+// timeouts.read = "5s": the wait cannot fit, so the read ends at once with
+// the gateway's answer (HTTP 429, its code and message), not with a
+// timeout five seconds later; the error says it was throttled, which it
+// could not if the deadline had ended the read first.
+func TestAccFakeCloud_retryAfterPastTheTimeoutFailsAtOnce(t *testing.T) {
+	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1)
+		cfg.Faults = &fakecloud.Faults{RetryAfter: 60, MaxConsecutive: -1, Rules: []fakecloud.FaultRule{{
+			Requests: []string{fakecloud.KindSharingGet}, Kinds: []fakecloud.FaultKind{fakecloud.FaultThrottle}, Rate: 1,
+		}}}
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: provider + fmt.Sprintf(`
+data "vbs_backup_sharing" "test" {
+  id       = %q
+  timeouts = { read = "5s" }
+}
+`, fakecloud.SharingID(0)),
+			ExpectError: regexp.MustCompile(`(?s)was\s+throttled.*HTTP\s+429.*APIGW\.0308.*Too\s+many\s+requests.*outlive\s+the\s+operation's\s+deadline`),
+		}},
+	})
+	if n := cloud.Counts()[fakecloud.CountFaultThrottle]; n != 1 {
+		t.Errorf("%d throttled GETs, want 1: a Retry-After past the deadline is not waited for", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/failure"
@@ -186,6 +187,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !failed {
 			return resp, nil
 		}
+		noteAttempt(ctx, req, attempt, resp, err)
 		if ctx.Err() != nil {
 			if resp != nil {
 				// A whole answer came before the caller's time ran out:
@@ -246,6 +248,40 @@ func Retries(class failure.Class, safe bool) bool {
 }
 
 type safeKey struct{}
+
+type recordKey struct{}
+
+// attemptRecord holds the outcome of the latest failed attempt of the
+// requests made under one context.
+type attemptRecord struct {
+	mu   sync.Mutex
+	last string
+}
+
+// RecordAttempts returns a context under which the retry transport notes
+// every failed attempt, and a function that reports the latest one ("" for
+// none): what a caller who stops waiting for a shared read can say about
+// why it took so long.
+func RecordAttempts(ctx context.Context) (context.Context, func() string) {
+	r := &attemptRecord{}
+	return context.WithValue(ctx, recordKey{}, r), func() string {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.last
+	}
+}
+
+// noteAttempt records a failed attempt where RecordAttempts asked for it.
+func noteAttempt(ctx context.Context, req *http.Request, attempt int, resp *http.Response, err error) {
+	r, ok := ctx.Value(recordKey{}).(*attemptRecord)
+	if !ok {
+		return
+	}
+	what := fmt.Sprintf("%s %s, attempt %d: %s", req.Method, RedactURL(req.URL), attempt, describeAttempt(resp, err))
+	r.mu.Lock()
+	r.last = what
+	r.mu.Unlock()
+}
 
 type jsonKey struct{}
 
