@@ -11,16 +11,17 @@ import (
 
 // tokenTransport sits between the retry transport and the wire, so it sees
 // every attempt of a request. It sends each attempt with the provider
-// client's newest token, and logs in once more when a token renewed since
-// the request began is refused too.
+// client's newest token, and when the token an attempt carried is refused,
+// it logs in (gophercloud's Reauthenticate, which lets concurrent callers
+// share one login, and logs in only if nobody has renewed that token yet)
+// and sends the attempt once more with the new token.
 //
-// gophercloud logs in again on a 401 only when the token is still the one
-// the request started with; when another read has renewed it meanwhile, it
-// resends with the renewed token and gives up if that is refused. A read
-// held back by retries (a long Retry-After) can outlive both its own token
-// and the one another read renewed: then it fails with 401 although a login
-// would fix it. Here such an attempt logs in (gophercloud's Reauthenticate,
-// which also lets concurrent callers share one login) and is sent once more.
+// gophercloud itself logs in again once per request, and when another read
+// has renewed the token meanwhile it resends with that one and gives up if
+// it is refused too. Under load a renewed token can expire before such a
+// resend, and a read held back by retries (a long Retry-After) can outlive
+// several tokens: each would fail with 401 although a login fixes it. Here
+// every attempt gets its own chance at a fresh token.
 type tokenTransport struct {
 	base http.RoundTripper
 	// provider is the logged-in client, nil until the first login.
@@ -42,15 +43,18 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		token = started
 	}
 	resp, err := t.base.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || token == started {
-		// A 401 for the token the request started with is gophercloud's to
-		// handle: it logs in once and resends.
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	// The refusal stands unless a login yields a new token (it fails with
-	// a wrong password, and a token given by the user cannot be renewed)
-	// and the request can be sent again with it.
-	if reauthErr := pc.Reauthenticate(req.Context(), token); reauthErr == nil && pc.Token() != token {
+	// The refusal stands when no login can be made (a token given by the
+	// user cannot be renewed) or the login fails (a wrong password).
+	// Otherwise Reauthenticate logs in, unless another request renewed the
+	// token meanwhile, and the attempt is sent once more with the token
+	// now current, which a cloud may issue with the same value as before.
+	if pc.ReauthFunc == nil {
+		return resp, nil
+	}
+	if reauthErr := pc.Reauthenticate(req.Context(), token); reauthErr == nil && pc.Token() != "" {
 		if retry, retryErr := withToken(req, pc.Token()); retryErr == nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			_ = resp.Body.Close()

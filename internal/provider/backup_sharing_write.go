@@ -25,7 +25,9 @@ import (
 //     a 5xx, the timeout ran out) is reconciled before it is sent again or
 //     reported: the sharings of the backup to the project are listed. One:
 //     it is this create's result and goes into the state. None: the POST is
-//     sent again. Several: an error names them all.
+//     sent again, unless the cloud answered 2xx (cut off, empty, not JSON):
+//     then it was carried out, and after a few more looks the create fails
+//     saying the sharing may exist. Several: an error names them all.
 //   - A create the API refused (4xx) is looked up once: when the backup is
 //     already shared with the project, the error names that sharing and
 //     shows the import block that adopts it. It is never adopted silently,
@@ -63,6 +65,9 @@ func createSharing(op *operation, what subject, backupID, toProjectID string) st
 	var lost error
 	for send := 1; ; send++ {
 		created, err := sharing.Create(op.ctx, op.conn.VBS, opts).Extract()
+		// accepted is set when the cloud answered 2xx: it carried the
+		// create out, whatever became of the answer's body.
+		accepted := err == nil
 		if err == nil {
 			for _, s := range created {
 				if s.ToProjectID == toProjectID && s.ID != "" {
@@ -75,6 +80,10 @@ func createSharing(op *operation, what subject, backupID, toProjectID string) st
 		}
 		class := failure.Classify(err).Class
 		outcome := class.WriteOutcome()
+		switch class {
+		case failure.CutBody, failure.EmptyBody, failure.NotJSON:
+			accepted = true
+		}
 		if outcome == failure.NotActed && lost == nil {
 			// Sent again by the transport as long as that was allowed.
 			op.fail(what, err)
@@ -93,9 +102,7 @@ func createSharing(op *operation, what subject, backupID, toProjectID string) st
 			return ""
 		}
 
-		ctx, cancel := lookupContext(op)
-		found, lookupErr := sharingsOf(ctx, op, backupID, toProjectID)
-		cancel()
+		found, lookupErr := lookUpMade(op, backupID, toProjectID, accepted)
 		switch {
 		case outcome == failure.Refused && lost == nil:
 			// Refused as it stands: when the backup is already shared with
@@ -135,6 +142,14 @@ func createSharing(op *operation, what subject, backupID, toProjectID string) st
 		if lost == nil {
 			lost = err
 		}
+		if accepted {
+			// Carried out, yet not listed: sending it again could share the
+			// backup twice.
+			op.diags.AddError(capitalize(what.doing)+" may have succeeded",
+				fmt.Sprintf("The cloud accepted the create, but its answer did not say which sharing it made (%v), and "+
+					"looking for it found none so far.\n\n%s", err, lostSharingAdvice(backupID, toProjectID)))
+			return ""
+		}
 		if send >= createSends(op.settings) || op.ctx.Err() != nil {
 			op.fail(what, err)
 			return ""
@@ -161,6 +176,38 @@ func lookupContext(op *operation) (context.Context, context.CancelFunc) {
 	return ctx, func() {
 		stop()
 		cancel()
+	}
+}
+
+// lookUpTries is how often a create looks for what it may have made: a
+// lookup that fails in a way a retry may cure, or that finds nothing after
+// a create the cloud accepted (its listing may lag behind), is made again
+// after lookUpPause, then twice that, within the create's timeout.
+const (
+	lookUpTries = 3
+	lookUpPause = 500 * time.Millisecond
+)
+
+// lookUpMade lists the sharings of backupID to toProjectID after a create
+// whose outcome is in doubt, fresh from the cloud each time, never from
+// the command's shared reads.
+func lookUpMade(op *operation, backupID, toProjectID string, accepted bool) ([]sharing.Share, error) {
+	ctx, cancel := lookupContext(op)
+	defer cancel()
+	pause := lookUpPause
+	for try := 1; ; try++ {
+		found, err := sharingsOf(ctx, op, backupID, toProjectID)
+		again := (err != nil && failure.Policies[failure.Classify(err).Class].RetrySafe && ctx.Err() == nil) ||
+			(err == nil && len(found) == 0 && accepted)
+		if !again || try >= lookUpTries {
+			return found, err
+		}
+		select {
+		case <-ctx.Done():
+			return found, err
+		case <-time.After(pause):
+		}
+		pause *= 2
 	}
 }
 

@@ -108,6 +108,30 @@ func TestCreateWithNothingMadeIsSentAgain(t *testing.T) {
 	}
 }
 
+// A create the cloud accepted with an empty answer was carried out: when
+// no sharing is listed yet, it is looked for again and then reported as
+// one that may exist, never sent a second time.
+func TestCreateAcceptedWithAnEmptyAnswerIsNotSentAgain(t *testing.T) {
+	cloud := writeCloud(t, func(cfg *fakecloud.Config) {
+		cfg.Routes = []fakecloud.Route{{
+			Method: http.MethodPost, Label: "vbs", Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing",
+			Status: http.StatusOK, Body: "",
+		}}
+	})
+	op, diags := writeOperation(t, cloud)
+	if id := createSharing(op, createSubject(), writeTestBackup, writeTestProject); id != "" {
+		t.Fatalf("create returned %q for a sharing nobody listed", id)
+	}
+	if len(*diags) != 1 || !strings.Contains((*diags)[0].Summary(), "may have succeeded") ||
+		!strings.Contains((*diags)[0].Detail(), "vbs_backup_sharings") {
+		t.Errorf("diagnostics %v, want one saying the sharing may exist and how to find it", *diags)
+	}
+	counts := cloud.Counts()
+	if counts[fakecloud.KindCreate] != 1 || counts[fakecloud.KindListPage] != lookUpTries {
+		t.Errorf("%d POSTs and %d lookups, want 1 POST and %d lookups", counts[fakecloud.KindCreate], counts[fakecloud.KindListPage], lookUpTries)
+	}
+}
+
 // A cloud that refuses to share a backup twice: the refusal names the
 // existing sharing and shows the import block; nothing is adopted.
 func TestCreateRefusedAsDuplicateNamesTheExistingSharing(t *testing.T) {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -79,6 +80,7 @@ func TestChaosReads_surviveEveryFault(t *testing.T) {
 				}},
 			})
 			counts := cloud.Counts()
+			wantEveryFaultKind(t, cloud)
 			faults := int64(0)
 			for _, kind := range fakecloud.FaultKinds {
 				faults += counts[kind.Count()]
@@ -151,45 +153,128 @@ func (c cloudAgrees) CheckState(_ context.Context, req statecheck.CheckStateRequ
 	}
 }
 
-// An apply of 40 sharings, then one of 30 (10 destroyed), then a destroy,
-// with every kind of fault and about half the creates and deletes carried
-// out and their answers lost, on a cloud that would share a backup twice if
-// asked: after each step the cloud and the state hold the same sharings,
-// once each, and the next plan is empty.
-func TestAccChaos_writesLoseNothing(t *testing.T) {
-	const synthetic, first, second = 40, 40, 30
-	cloud, provider := chaosCloud(t, chaosSeeds[0], synthetic, 0.5)
+// chaosWriteSeeds are the runs of the write tests, fewer than the reads'
+// as each applies and destroys through the CLI.
+var chaosWriteSeeds = chaosSeeds[:3]
+
+// For each seed, an apply of 30 sharings, then a destroy, with every kind
+// of fault and about two fifths of the creates and deletes carried out and
+// their answers lost, on a cloud that would share a backup twice if asked:
+// after the apply the cloud and the state hold the same sharings, once
+// each, the next plan is empty, and the destroy leaves none.
+func TestChaosWrites_loseNothing(t *testing.T) {
+	const synthetic, n = 40, 30
+	for _, seed := range chaosWriteSeeds {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+				cfg.Sharings = fakecloud.Synthetic(testProjectID, synthetic)
+				cfg.AllowDuplicateSharings = true
+				cfg.DistinctTokens, cfg.TokenUses = true, chaosTokenUses
+				cfg.Faults = fakecloud.Misbehaving(seed, chaosFaultRate, 0.4)
+			})
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config:            chaosSharingsConfig(provider, n),
+						ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: n}},
+					},
+					{
+						Config:   chaosSharingsConfig(provider, n),
+						PlanOnly: true,
+					},
+				},
+				CheckDestroy: func(*terraform.State) error {
+					if left := cloud.SharingIDs()[synthetic:]; len(left) != 0 {
+						return fmt.Errorf("destroy left %d sharings in the cloud: %v", len(left), left)
+					}
+					return nil
+				},
+			})
+			counts := cloud.Counts()
+			if lost := counts[fakecloud.CountLostAnswerCreate]; lost*5 < n {
+				t.Errorf("%d of %d creates lost their answers, want at least 20 %%", lost, n)
+			}
+			if lost := counts[fakecloud.CountLostAnswerDelete]; lost*5 < n {
+				t.Errorf("%d of %d deletes lost their answers, want at least 20 %%", lost, n)
+			}
+			t.Logf("%d POSTs, %d DELETEs, %d list pages, %d logins; faults: %s", counts[fakecloud.KindCreate], counts[fakecloud.KindDelete],
+				counts[fakecloud.KindListPage], counts[fakecloud.KindToken], faultCounts(counts))
+		})
+	}
+}
+
+// loseEveryCreateAnswer carries every create out and loses its answer.
+func loseEveryCreateAnswer(cfg *fakecloud.Config) {
+	cfg.Faults = &fakecloud.Faults{MaxConsecutive: -1, Rules: []fakecloud.FaultRule{{
+		Requests: []string{fakecloud.KindCreate}, Kinds: []fakecloud.FaultKind{fakecloud.FaultLostAnswer}, Rate: 1,
+	}}}
+}
+
+// oneSharingConfig shares synthetic backup 0 with the project to.
+func oneSharingConfig(provider, to string) string {
+	return provider + fmt.Sprintf(`
+resource "vbs_backup_sharing" "s" {
+  backup_id     = %q
+  to_project_id = %q
+}
+`, fakecloud.BackupID(0), to)
+}
+
+// On a cloud that allows duplicates, a sharing of the pair made outside
+// Terraform and this create's answer lost after it was carried out: the
+// lookup finds two, and the error names both; neither goes into the state.
+func TestChaosWrites_severalMatchesNamed(t *testing.T) {
+	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1) // sharing 0: backup 0 to its own project
+		cfg.AllowDuplicateSharings = true
+		loseEveryCreateAnswer(cfg)
+	})
+	existing := cloud.SharingIDs()[0]
+	uuid := `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      oneSharingConfig(provider, fakecloud.TargetProject(0)),
+			ExpectError: regexp.MustCompile(`(?s)shared\s+with\s+project\s+\S+\s+2\s+times.*(` + existing + `\s+` + uuid + `|` + uuid + `\s+` + existing + `)`),
+		}},
+	})
+	if ids := cloud.SharingIDs(); len(ids) != 2 {
+		t.Errorf("the cloud holds %v, want the existing sharing and the one the create made", ids)
+	}
+}
+
+// A create whose answer was lost, and whose lookups keep failing (every
+// listing page answers 503): the apply fails saying the sharing may exist
+// and how to find it, and nothing goes into the state.
+func TestChaosWrites_failedLookupSaysItMayExist(t *testing.T) {
+	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1)
+		loseEveryCreateAnswer(cfg)
+		cfg.Faults.Rules = append(cfg.Faults.Rules, fakecloud.FaultRule{
+			Requests: []string{fakecloud.KindListPage}, Kinds: []fakecloud.FaultKind{fakecloud.FaultUnavailable}, Rate: 1,
+		})
+	})
+	provider = strings.Replace(provider, "password    = \"fake-cloud-password\"", "password    = \"fake-cloud-password\"\n  max_retries = 1", 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:            chaosSharingsConfig(provider, first),
-				ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: first}},
+				Config:      oneSharingConfig(provider, "bbbbbbbbbbbbbbbbbbbbbbbbbbbb0001"),
+				ExpectError: regexp.MustCompile(`(?s)may\s+have\s+succeeded.*vbs_backup_sharings.*terraform\s+query`),
 			},
 			{
-				Config:            chaosSharingsConfig(provider, second),
-				ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: second}},
+				// Nothing went into the state: the plan would create it.
+				Config:             oneSharingConfig(provider, "bbbbbbbbbbbbbbbbbbbbbbbbbbbb0001"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
 			},
-			{
-				Config:   chaosSharingsConfig(provider, second),
-				PlanOnly: true,
-			},
-		},
-		CheckDestroy: func(*terraform.State) error {
-			if left := cloud.SharingIDs()[synthetic:]; len(left) != 0 {
-				return fmt.Errorf("destroy left %d sharings in the cloud: %v", len(left), left)
-			}
-			return nil
 		},
 	})
-	counts := cloud.Counts()
-	wantEveryFaultKind(t, cloud)
-	if lost := counts[fakecloud.CountLostAnswerCreate]; lost*5 < first {
-		t.Errorf("%d of %d creates lost their answers, want at least 20 %%", lost, first)
+	if ids := cloud.SharingIDs(); len(ids) != 2 {
+		t.Errorf("the cloud holds %v, want the synthetic sharing and the one the create made", ids)
 	}
-	if lost := counts[fakecloud.CountLostAnswerDelete]; lost*5 < first {
-		t.Errorf("%d of %d deletes lost their answers, want at least 20 %%", lost, first)
+	if n := cloud.Counts()[fakecloud.KindCreate]; n != 1 {
+		t.Errorf("%d POSTs, want 1: a create that may have been made is not sent again", n)
 	}
-	t.Logf("%d POSTs, %d DELETEs, %d list pages, %d logins; faults: %s", counts[fakecloud.KindCreate], counts[fakecloud.KindDelete],
-		counts[fakecloud.KindListPage], counts[fakecloud.KindToken], faultCounts(counts))
 }
