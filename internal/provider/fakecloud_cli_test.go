@@ -3,11 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -134,5 +136,68 @@ data "vbs_backup_sharing" "test" {
 	})
 	if n := cloud.Counts()[fakecloud.CountFaultThrottle]; n != 1 {
 		t.Errorf("%d throttled GETs, want 1: a Retry-After past the deadline is not waited for", n)
+	}
+}
+
+// On a cloud that refuses to share a backup twice, a sharing of the pair
+// made outside Terraform: the apply fails naming it, with the import block
+// that adopts it. The same configuration with that block added, its
+// address filled in, applies as a pure import (no create is sent), and the
+// plan after it is empty.
+func TestAccFakeCloud_duplicateRefusedShowsTheImport(t *testing.T) {
+	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1) // backup 0 shared with TargetProject(0)
+	})
+	existing := cloud.SharingIDs()[0]
+	config := oneSharingConfig(provider, fakecloud.TargetProject(0))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: regexp.MustCompile(`(?s)already\s+shared\s+with\s+project.*existing\s+sharing\s+is\s+` + existing +
+					`.*import\s+\{\s+to\s+=\s+vbs_backup_sharing\.example\s+id\s+=\s+"` + existing + `"\s+\}`),
+			},
+			{
+				Config: config + fmt.Sprintf(`
+import {
+  to = vbs_backup_sharing.s
+  id = %q
+}
+`, existing),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("vbs_backup_sharing.s", plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("vbs_backup_sharing.s", tfjsonpath.New("id"), knownvalue.StringExact(existing)),
+				},
+			},
+		},
+	})
+	if n := cloud.Counts()[fakecloud.KindCreate]; n != 1 {
+		t.Errorf("%d creates sent, want only the refused one", n)
+	}
+}
+
+// A create refused with 400 for another reason: one lookup finds no
+// sharing of the pair, and the cloud's own error is shown as it came.
+func TestAccFakeCloud_otherRefusalShowsTheCloudsError(t *testing.T) {
+	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
+		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1)
+		cfg.Routes = []fakecloud.Route{{
+			Method: http.MethodPost, Label: "vbs", Path: "/v2/" + testProjectID + "/os-vendor-backup-sharing", Status: http.StatusBadRequest,
+			Header: map[string]string{"X-Request-Id": "req-400-other"},
+			Body:   `{"error": {"code": "VolumeBackup.0051", "message": "The backup is not in the available state."}}`,
+		}}
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      oneSharingConfig(provider, "bbbbbbbbbbbbbbbbbbbbbbbbbbbb0001"),
+			ExpectError: regexp.MustCompile(`(?s)was\s+rejected.*HTTP\s+400.*VolumeBackup\.0051:\s+The\s+backup\s+is\s+not\s+in\s+the\s+available\s+state\..*req-400-other`),
+		}},
+	})
+	if counts := cloud.Counts(); counts[fakecloud.KindCreate] != 1 || counts[fakecloud.KindListPage] != 1 {
+		t.Errorf("%d creates and %d lookups, want one of each", counts[fakecloud.KindCreate], counts[fakecloud.KindListPage])
 	}
 }
