@@ -31,16 +31,17 @@ const (
 	chaosTokenUses = 40
 )
 
-// chaosSeeds are the runs every chaos test makes: a fixed list, so a
+// chaosSeeds are the runs TestChaos makes: a fixed list, so a
 // failure is reproduced by its seed.
 var chaosSeeds = []uint64{1, 2, 3, 4, 5}
 
-// chaosCloud starts the misbehaving cloud with n synthetic sharings and
-// returns it with a provider block for it.
+// chaosCloud starts the misbehaving cloud with n synthetic sharings,
+// sharing a backup twice if asked, and returns it with a provider block.
 func chaosCloud(t *testing.T, seed uint64, n int, lostAnswerRate float64) (*fakecloud.Cloud, string) {
 	t.Helper()
 	return startCLICloud(t, func(cfg *fakecloud.Config) {
 		cfg.Sharings = fakecloud.Synthetic(testProjectID, n)
+		cfg.AllowDuplicateSharings = true
 		cfg.DistinctTokens, cfg.TokenUses = true, chaosTokenUses
 		cfg.Faults = fakecloud.Misbehaving(seed, chaosFaultRate, lostAnswerRate)
 	})
@@ -57,25 +58,32 @@ func wantEveryFaultKind(t *testing.T, cloud *fakecloud.Cloud) {
 	}
 }
 
-// For each seed, a plan of 200 data sources and a listing of the 200
-// sharings survives every kind of fault dealt to a tenth of the calls and
-// a token that expires every 40 uses: no read fails, and the provider logs
-// in about once per expiry.
-func TestChaosReads_surviveEveryFault(t *testing.T) {
-	const n = 200
+// The chaos test: for each seed, through the real CLI against one cloud
+// that deals every kind of fault to a tenth of the calls and expires
+// tokens every 40 uses, with real backoff and nothing timed:
+//
+//   - reads: a plan of 200 vbs_backup_sharing data sources and a listing of
+//     the 200 sharings; no read fails (the output's preconditions check
+//     that every read brought its own sharing and the listing each once);
+//   - writes: an apply of 20 sharings, then a destroy, with half the
+//     creates and deletes no fault hit carried out and their answers lost,
+//     on a cloud that would share a backup twice if asked: after the apply
+//     the cloud and the state hold the same sharings, once each, the next
+//     plan is empty, and the destroy leaves none.
+//
+// make chaos runs it larger and reports the figures (RELIABILITY.md).
+func TestChaos(t *testing.T) {
+	const reads, writes = 200, 20
 	for _, seed := range chaosSeeds {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			cloud, provider := chaosCloud(t, seed, n, 0)
-			// The output's preconditions check, while Terraform plans,
-			// that every read brought its own sharing and the listing
-			// every sharing once.
-			config := provider + bench.CheckedReadsConfig(n)
-			// A plan, not an apply: an apply would only read everything
-			// again.
+			cloud, provider := chaosCloud(t, seed, reads, 0.5)
+
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: config, PlanOnly: true,
+					// A plan, not an apply: an apply would only read
+					// everything again.
+					Config: provider + bench.CheckedReadsConfig(reads), PlanOnly: true,
 					ExpectNonEmptyPlan: true, // the output
 				}},
 			})
@@ -86,18 +94,48 @@ func TestChaosReads_surviveEveryFault(t *testing.T) {
 				faults += counts[kind.Count()]
 			}
 			if faults*20 < counts[fakecloud.CountRequests] {
-				t.Errorf("%d faults in %d requests, want about a tenth", faults, counts[fakecloud.CountRequests])
+				t.Errorf("reads: %d faults in %d requests, want about a tenth", faults, counts[fakecloud.CountRequests])
 			}
 			// Every expiry costs one login, and every provider process
 			// one to begin with; a faulted login is sent again.
 			if counts[fakecloud.CountTokenExpired] == 0 {
-				t.Error("no token expired")
+				t.Error("reads: no token expired")
 			}
 			if limit := 3*counts[fakecloud.CountTokenExpired] + 10; counts[fakecloud.KindToken] > limit {
-				t.Errorf("%d logins for %d token expiries, want at most %d", counts[fakecloud.KindToken], counts[fakecloud.CountTokenExpired], limit)
+				t.Errorf("reads: %d logins for %d token expiries, want at most %d", counts[fakecloud.KindToken], counts[fakecloud.CountTokenExpired], limit)
 			}
-			t.Logf("%d sharing reads, %d list pages, %d counts, %d logins, %d tokens expired, %d faults dealt (%s)", counts[fakecloud.KindSharingGet],
-				counts[fakecloud.KindListPage], counts[fakecloud.KindCount], counts[fakecloud.KindToken], counts[fakecloud.CountTokenExpired], faults, faultCounts(counts))
+			t.Logf("reads: %d sharing GETs, %d list pages, %d counts, %d logins, %d tokens expired; faults: %s", counts[fakecloud.KindSharingGet],
+				counts[fakecloud.KindListPage], counts[fakecloud.KindCount], counts[fakecloud.KindToken], counts[fakecloud.CountTokenExpired], faultCounts(counts))
+
+			cloud.ResetCounts()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config:            chaosSharingsConfig(provider, writes),
+						ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: reads, want: writes}},
+					},
+					{
+						Config:   chaosSharingsConfig(provider, writes),
+						PlanOnly: true,
+					},
+				},
+				CheckDestroy: func(*terraform.State) error {
+					if left := cloud.SharingIDs()[reads:]; len(left) != 0 {
+						return fmt.Errorf("destroy left %d sharings in the cloud: %v", len(left), left)
+					}
+					return nil
+				},
+			})
+			counts = cloud.Counts()
+			if lost := counts[fakecloud.CountLostAnswerCreate]; lost*5 < writes {
+				t.Errorf("writes: %d of %d creates lost their answers, want at least 20 %%", lost, writes)
+			}
+			if lost := counts[fakecloud.CountLostAnswerDelete]; lost*5 < writes {
+				t.Errorf("writes: %d of %d deletes lost their answers, want at least 20 %%", lost, writes)
+			}
+			t.Logf("writes: %d POSTs, %d DELETEs, %d list pages, %d logins; faults: %s", counts[fakecloud.KindCreate], counts[fakecloud.KindDelete],
+				counts[fakecloud.KindListPage], counts[fakecloud.KindToken], faultCounts(counts))
 		})
 	}
 }
@@ -153,57 +191,6 @@ func (c cloudAgrees) CheckState(_ context.Context, req statecheck.CheckStateRequ
 	}
 }
 
-// chaosWriteSeeds are the runs of the write tests, fewer than the reads'
-// as each applies and destroys through the CLI.
-var chaosWriteSeeds = chaosSeeds[:3]
-
-// For each seed, an apply of 30 sharings, then a destroy, with every kind
-// of fault and about two fifths of the creates and deletes carried out and
-// their answers lost, on a cloud that would share a backup twice if asked:
-// after the apply the cloud and the state hold the same sharings, once
-// each, the next plan is empty, and the destroy leaves none.
-func TestChaosWrites_loseNothing(t *testing.T) {
-	const synthetic, n = 40, 30
-	for _, seed := range chaosWriteSeeds {
-		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
-				cfg.Sharings = fakecloud.Synthetic(testProjectID, synthetic)
-				cfg.AllowDuplicateSharings = true
-				cfg.DistinctTokens, cfg.TokenUses = true, chaosTokenUses
-				cfg.Faults = fakecloud.Misbehaving(seed, chaosFaultRate, 0.4)
-			})
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{
-					{
-						Config:            chaosSharingsConfig(provider, n),
-						ConfigStateChecks: []statecheck.StateCheck{cloudAgrees{cloud: cloud, synthetic: synthetic, want: n}},
-					},
-					{
-						Config:   chaosSharingsConfig(provider, n),
-						PlanOnly: true,
-					},
-				},
-				CheckDestroy: func(*terraform.State) error {
-					if left := cloud.SharingIDs()[synthetic:]; len(left) != 0 {
-						return fmt.Errorf("destroy left %d sharings in the cloud: %v", len(left), left)
-					}
-					return nil
-				},
-			})
-			counts := cloud.Counts()
-			if lost := counts[fakecloud.CountLostAnswerCreate]; lost*5 < n {
-				t.Errorf("%d of %d creates lost their answers, want at least 20 %%", lost, n)
-			}
-			if lost := counts[fakecloud.CountLostAnswerDelete]; lost*5 < n {
-				t.Errorf("%d of %d deletes lost their answers, want at least 20 %%", lost, n)
-			}
-			t.Logf("%d POSTs, %d DELETEs, %d list pages, %d logins; faults: %s", counts[fakecloud.KindCreate], counts[fakecloud.KindDelete],
-				counts[fakecloud.KindListPage], counts[fakecloud.KindToken], faultCounts(counts))
-		})
-	}
-}
-
 // loseEveryCreateAnswer carries every create out and loses its answer.
 func loseEveryCreateAnswer(cfg *fakecloud.Config) {
 	cfg.Faults = &fakecloud.Faults{MaxConsecutive: -1, Rules: []fakecloud.FaultRule{{
@@ -224,7 +211,7 @@ resource "vbs_backup_sharing" "s" {
 // On a cloud that allows duplicates, a sharing of the pair made outside
 // Terraform and this create's answer lost after it was carried out: the
 // lookup finds two, and the error names both; neither goes into the state.
-func TestChaosWrites_severalMatchesNamed(t *testing.T) {
+func TestLostCreate_severalMatchesNamed(t *testing.T) {
 	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
 		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1) // sharing 0: backup 0 to its own project
 		cfg.AllowDuplicateSharings = true
@@ -247,7 +234,7 @@ func TestChaosWrites_severalMatchesNamed(t *testing.T) {
 // A create whose answer was lost, and whose lookups keep failing (every
 // listing page answers 503): the apply fails saying the sharing may exist
 // and how to find it, and nothing goes into the state.
-func TestChaosWrites_failedLookupSaysItMayExist(t *testing.T) {
+func TestLostCreate_failedLookupSaysItMayExist(t *testing.T) {
 	cloud, provider := startCLICloud(t, func(cfg *fakecloud.Config) {
 		cfg.Sharings = fakecloud.Synthetic(testProjectID, 1)
 		loseEveryCreateAnswer(cfg)

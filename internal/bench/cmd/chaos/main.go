@@ -73,7 +73,7 @@ func parseFlags() (config, error) {
 	var cfg config
 	var scenarios string
 	flag.StringVar(&cfg.terraform, "terraform", "", "terraform `binary` (default: TF_ACC_TERRAFORM_PATH, then PATH)")
-	flag.Uint64Var(&cfg.seed, "seed", 1, "`seed` of the faults: the same requests in the same order meet the same faults")
+	flag.Uint64Var(&cfg.seed, "seed", 1, "`seed` of the faults: what befalls a request follows from the seed, the request and how often it was seen")
 	flag.Float64Var(&cfg.rate, "rate", 0.10, "share of the logins and VBS calls that meet a fault, of a kind drawn from every kind")
 	flag.Float64Var(&cfg.lostRate, "lost", 0.20, "share of the creates and deletes no fault hit that are carried out and lose their answer")
 	flag.IntVar(&cfg.retryAfter, "retry-after", 1, "Retry-After of a throttled request, in `seconds`")
