@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -88,16 +86,10 @@ func (d *backupSharingsDataSource) Schema(ctx context.Context, _ datasource.Sche
 				ElementType:         types.StringType,
 				MarkdownDescription: "IDs of the matching sharings, in the API's order.",
 			},
-			// A list of objects rather than a list nested attribute: the
-			// same value type, so states and references are unchanged, but
-			// the framework's server resolves every null value inside a
-			// nested attribute through the schema on every read, which
-			// made the read of 10,000 sharings allocate 1.6 GB instead of
-			// 0.85 GB (BENCHMARKS.md).
-			"sharings": schema.ListAttribute{
+			"sharings": schema.ListNestedAttribute{
 				Computed:            true,
-				ElementType:         sharingItemType,
-				MarkdownDescription: sharingsDescription(),
+				MarkdownDescription: "The matching sharings, in the API's order, with the same attributes as the `vbs_backup_sharing` data source.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: sharingItemAttributes()},
 			},
 			"timeouts": dataSourceTimeouts(ctx),
 		},
@@ -141,19 +133,12 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 	resp.Diagnostics.Append(model.set(ctx, &resp.State)...)
 }
 
-// sharingsDescription documents the attributes of an element of `sharings`
-// from the table that types them: the docs generator lists the attributes of
-// a list of objects with their types only.
-func sharingsDescription() string {
-	var b strings.Builder
-	b.WriteString("The matching sharings, in the API's order. Each is an object with the attributes of the " +
-		"`vbs_backup_sharing` data source:\n\n")
-	b.WriteString("  - `id` (String) ID of the backup sharing.\n")
-	for _, doc := range backupSharingAttributeDocs {
-		fmt.Fprintf(&b, "  - `%s` (%s) %s\n", doc.name, doc.kind, doc.description)
-	}
-	b.WriteString("\n  The same attributes in alphabetical order")
-	return b.String()
+// sharingItemAttributes are the attributes of an element of `sharings`:
+// the sharing's ID and the attributes of the vbs_backup_sharing data source.
+func sharingItemAttributes() map[string]schema.Attribute {
+	item := backupSharingDataSourceAttributes()
+	item["id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "ID of the backup sharing."}
+	return item
 }
 
 // get reads the configuration that Read uses into the model: every filter

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -194,20 +193,5 @@ func TestAccBackupSharingDataSource_lookupConflicts(t *testing.T) {
 				}},
 			})
 		})
-	}
-}
-
-// `sharings` is a list of objects, whose element attributes the docs
-// generator lists without descriptions: its own description documents
-// each of them.
-func TestSharingsDescriptionDocumentsEveryElementAttribute(t *testing.T) {
-	description := sharingsDescription()
-	for name := range sharingItemType.AttrTypes {
-		if !strings.Contains(description, "\n  - `"+name+"` (") {
-			t.Errorf("the description of sharings does not document %s", name)
-		}
-	}
-	if n := strings.Count(description, "\n  - `"); n != len(sharingItemType.AttrTypes) {
-		t.Errorf("the description documents %d attributes, the element has %d", n, len(sharingItemType.AttrTypes))
 	}
 }

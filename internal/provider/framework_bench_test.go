@@ -217,8 +217,8 @@ func prebuiltState(b *testing.B, schema dsschema.Schema, set func(context.Contex
 
 // vbs_backup_sharings listing the 10,000 sharings of the benchmark's cloud
 // (benchrun -list-sharings 10000), under
-// both shapes of `sharings`: the list nested attribute it was and the list
-// of objects it is.
+// both shapes of `sharings`: the list nested attribute it is and a list of
+// objects, measured for the framework's maintainers.
 func BenchmarkReadDataSourceListing(b *testing.B) {
 	shares := make([]sharing.Share, 10000)
 	for i := range shares {
@@ -228,7 +228,7 @@ func BenchmarkReadDataSourceListing(b *testing.B) {
 	for _, shape := range []struct {
 		name   string
 		schema dsschema.Schema
-	}{{"ListNested", oldSharingsSchema(b)}, {"ListAttribute", dataSourceSchema(b, NewBackupSharingsDataSource())}} {
+	}{{"ListNested", dataSourceSchema(b, NewBackupSharingsDataSource())}, {"ListAttribute", listOfObjectsSharingsSchema(b)}} {
 		b.Run(shape.name+"/StateSetModel", func(b *testing.B) {
 			benchReadDataSource(b, "vbs_backup_sharings", shape.schema, nil, func(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 				var model backupSharingsDataSourceModel

@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/fakecloud"
@@ -334,88 +333,32 @@ func benchListRequest(t testing.TB) list.ListRequest {
 	return list.ListRequest{ResourceSchema: schemaResp.Schema, ResourceIdentitySchema: identityResp.IdentitySchema, IncludeResource: true}
 }
 
-// oldSharingsSchema is vbs_backup_sharings as it was before `sharings`
-// became a list of objects: a list nested attribute of the same
-// attributes.
-func oldSharingsSchema(t testing.TB) dsschema.Schema {
+// listOfObjectsSharingsSchema is vbs_backup_sharings with `sharings` as a
+// list attribute of objects instead of a list nested attribute: the same
+// value type, which the framework's server walks at less cost. Measured
+// only (BenchmarkReadDataSourceListing); the schema stays nested.
+func listOfObjectsSharingsSchema(t testing.TB) dsschema.Schema {
 	t.Helper()
 	schema := dataSourceSchema(t, NewBackupSharingsDataSource())
-	item := backupSharingDataSourceAttributes()
-	item["id"] = dsschema.StringAttribute{Computed: true, MarkdownDescription: "ID of the backup sharing."}
 	attrs := make(map[string]dsschema.Attribute, len(schema.Attributes))
 	for name, a := range schema.Attributes {
 		attrs[name] = a
 	}
-	attrs["sharings"] = dsschema.ListNestedAttribute{
-		Computed:            true,
-		MarkdownDescription: "The matching sharings, in the API's order, with the same attributes as the `vbs_backup_sharing` data source.",
-		NestedObject:        dsschema.NestedAttributeObject{Attributes: item},
-	}
+	attrs["sharings"] = dsschema.ListAttribute{Computed: true, ElementType: sharingItemType}
 	schema.Attributes = attrs
 	return schema
 }
 
-// A state written under the old schema (a list nested attribute) reads
-// back under the new one (a list of objects) into the same model, and the
-// two have one value type, on the wire too: Terraform's stored states and
-// references such as sharings[0].backup_id are unchanged.
-func TestSharingsListOfObjectsReadsStateOfListNestedAttribute(t *testing.T) {
+// Both shapes of `sharings` have one value type, so a state the builder
+// writes under one is a state of the other.
+func TestSharingsShapesShareOneValueType(t *testing.T) {
 	ctx := context.Background()
-	oldSchema, newSchema := oldSharingsSchema(t), dataSourceSchema(t, NewBackupSharingsDataSource())
-	if _, ok := newSchema.Attributes["sharings"].(dsschema.ListAttribute); !ok {
-		t.Fatalf("sharings is a %T, want a list of objects", newSchema.Attributes["sharings"])
+	nested, objects := dataSourceSchema(t, NewBackupSharingsDataSource()), listOfObjectsSharingsSchema(t)
+	if _, ok := nested.Attributes["sharings"].(dsschema.ListNestedAttribute); !ok {
+		t.Fatalf("sharings is a %T, want a list nested attribute", nested.Attributes["sharings"])
 	}
-	oldType, newType := oldSchema.Type().TerraformType(ctx), newSchema.Type().TerraformType(ctx)
-	if !oldType.Equal(newType) {
-		t.Fatalf("the value type changed:\nold %s\nnew %s", oldType, newType)
-	}
-	model := backupSharingsDataSourceModel{ShareToMe: types.BoolValue(true), Timeouts: dataSourceTimeoutsValue(t, ptr("1m"))}
-	model.IDs, model.Sharings = flattenSharings(append(sparseShares(), fullShare(1), fullShare(2)))
-	written := emptyState(oldSchema, tfsdk.State{Schema: oldSchema})
-	if diags := written.Set(ctx, &model); diags.HasError() {
-		t.Fatal(diags)
-	}
-	// Through the protocol's encoding, as Terraform stores and sends it.
-	dv, err := tfprotov6.NewDynamicValue(oldType, written.Raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := dv.Unmarshal(newType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := tfsdk.State{Schema: newSchema, Raw: raw}
-	var got backupSharingsDataSourceModel
-	if diags := read.Get(ctx, &got); diags.HasError() {
-		t.Fatal(diags)
-	}
-	if len(got.Sharings) != len(model.Sharings) {
-		t.Fatalf("%d sharings read back, want %d", len(got.Sharings), len(model.Sharings))
-	}
-	for i := range model.Sharings {
-		if got.Sharings[i] != model.Sharings[i] {
-			t.Errorf("sharing %d read back as %+v, want %+v", i, got.Sharings[i], model.Sharings[i])
-		}
-	}
-	var backupID *string
-	p := tftypes.NewAttributePath().WithAttributeName("sharings").WithElementKeyInt(3).WithAttributeName("backup_id")
-	v, _, err := tftypes.WalkAttributePath(raw, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tv, ok := v.(tftypes.Value); !ok || tv.As(&backupID) != nil {
-		t.Fatalf("sharings[3].backup_id: %v", v)
-	}
-	if backupID == nil || *backupID != *fullShare(1).Backup.ID {
-		t.Errorf("sharings[3].backup_id = %v, want %s", backupID, *fullShare(1).Backup.ID)
-	}
-	// And the new schema's state is what the builder writes for it.
-	rewritten := emptyState(newSchema, tfsdk.State{Schema: newSchema})
-	if diags := got.set(ctx, &rewritten); diags.HasError() {
-		t.Fatal(diags)
-	}
-	if !rewritten.Raw.Equal(written.Raw) {
-		t.Errorf("rewritten under the new schema:\n%s\nwritten under the old:\n%s", rewritten.Raw, written.Raw)
+	if a, b := nested.Type().TerraformType(ctx), objects.Type().TerraformType(ctx); !a.Equal(b) {
+		t.Fatalf("the value types differ:\nnested %s\nobjects %s", a, b)
 	}
 }
 
