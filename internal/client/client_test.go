@@ -36,6 +36,20 @@ func startCloud(t *testing.T, adjust ...func(*fakecloud.Config)) *fakecloud.Clou
 	return cloud
 }
 
+// connected builds a client of s and logs it in.
+func connected(t *testing.T, s Settings) (*Client, *Connection) {
+	t.Helper()
+	c, err := New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := c.Connect(context.Background())
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	return c, conn
+}
+
 func passwordSettings(authURL string) Settings {
 	return Settings{AuthURL: authURL, UserName: "operator", Password: "pw-never-shown", DomainName: "dom", ProjectID: testProjectID, Region: "eu-de"}
 }

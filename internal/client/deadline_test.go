@@ -74,14 +74,7 @@ func TestSharedReadCallerWhoLeavesHearsTheLastAttempt(t *testing.T) {
 	})
 	settings := passwordSettings(cloud.AuthURL())
 	settings.MaxRetries = -1 // the default
-	c, err := New(settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := c.Connect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, conn := connected(t, settings)
 	read := func(ctx context.Context, results chan<- error) {
 		_, err := Shared(ctx, c, "sharing:"+id, func(ctx context.Context) (*sharing.Share, error) {
 			return sharing.Get(ctx, conn.VBS, id).Extract()
@@ -99,7 +92,7 @@ func TestSharedReadCallerWhoLeavesHearsTheLastAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	err = receive(t, impatient)
+	err := receive(t, impatient)
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "attempt 2: HTTP 503") {
 		t.Errorf("the caller who left got %v, want its own cancellation naming attempt 2's 503", err)
 	}

@@ -87,15 +87,8 @@ func TestExhaustedRetriesNameTheAttemptsAndTheLastAnswer(t *testing.T) {
 	})
 	s := passwordSettings(cloud.AuthURL())
 	s.MaxRetries = 2
-	c, err := New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := c.Connect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = sharing.Get(context.Background(), conn.VBS, fakecloud.SharingID(0)).Extract()
+	_, conn := connected(t, s)
+	_, err := sharing.Get(context.Background(), conn.VBS, fakecloud.SharingID(0)).Extract()
 	if err == nil {
 		t.Fatal("the read succeeded")
 	}

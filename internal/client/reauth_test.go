@@ -37,14 +37,7 @@ func TestExpiredTokenReauthenticatesOnceForConcurrentReads(t *testing.T) {
 	})
 	s := passwordSettings(cloud.AuthURL())
 	s.UserAgent = "terraform-provider-vbs/test terraform/1.5.7"
-	c, err := New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := c.Connect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, conn := connected(t, s)
 	tokens := cloud.Tokens()
 	if len(tokens) != 1 {
 		t.Fatalf("connecting issued tokens %v, want one", tokens)
@@ -88,14 +81,7 @@ func TestReadOutlivingTwoTokensLogsInOnceMore(t *testing.T) {
 	})
 	s := passwordSettings(cloud.AuthURL())
 	s.MaxRetries = -1 // the default budget
-	c, err := New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := c.Connect(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, conn := connected(t, s)
 	heldRead := make(chan error, 1)
 	go func() {
 		_, err := sharing.Get(context.Background(), conn.VBS, "held").Extract()
