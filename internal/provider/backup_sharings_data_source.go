@@ -124,13 +124,15 @@ func (d *backupSharingsDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	defer op.end()
-	shares, err := listSharings(op, d.client, opts)
+	listed, err := listSharingValues(op, d.client, opts)
 	if err != nil {
 		op.fail(what, err)
 		return
 	}
-	model.IDs, model.Sharings = flattenSharings(shares)
-	resp.Diagnostics.Append(model.set(ctx, &resp.State)...)
+	if resp.Diagnostics.Append(listed.diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(model.set(ctx, &resp.State, listed)...)
 }
 
 // sharingItemAttributes are the attributes of an element of `sharings`:
@@ -157,10 +159,10 @@ func (m *backupSharingsDataSourceModel) get(ctx context.Context, config tfsdk.Co
 // source's state, from its schema.
 var backupSharingsDataSourceTypes = dataSourceTypes(&backupSharingsDataSource{})
 
-// set writes the model as the data source's state: what State.Set(ctx, &m)
-// writes, without reflection. A nil slice is a null list, as State.Set
-// writes it; flattenSharings makes an empty listing an empty list.
-func (m *backupSharingsDataSourceModel) set(ctx context.Context, target stateTarget) diag.Diagnostics {
+// set writes the configuration in the model and the listing as the data
+// source's state: what State.Set(ctx, &m) writes with m.IDs and m.Sharings
+// filled from the same sharings, without reflection.
+func (m *backupSharingsDataSourceModel) set(ctx context.Context, target stateTarget, listed listedSharings) diag.Diagnostics {
 	attrTypes := backupSharingsDataSourceTypes()
 	values := make(map[string]attr.Value, len(attrTypes))
 	values["share_to_me"] = m.ShareToMe
@@ -174,59 +176,77 @@ func (m *backupSharingsDataSourceModel) set(ctx context.Context, target stateTar
 	values["sort_key"] = m.SortKey
 	values["sort_dir"] = m.SortDir
 	values["timeouts"] = m.Timeouts
-	var diags diag.Diagnostics
-	values["ids"], diags = stringList(m.IDs)
-	if diags.HasError() {
-		return diags
-	}
-	sharings, more := sharingsList(m.Sharings)
-	if diags.Append(more...); diags.HasError() {
-		return diags
-	}
-	values["sharings"] = sharings
-	return append(diags, setObject(ctx, target, attrTypes, values)...)
+	values["ids"], values["sharings"] = listed.ids, listed.sharings
+	return setObject(ctx, target, attrTypes, values)
 }
 
-func stringList(ss []string) (types.List, diag.Diagnostics) {
-	if ss == nil {
-		return types.ListNull(types.StringType), nil
-	}
-	elems := make([]attr.Value, len(ss))
-	for i, s := range ss {
-		elems[i] = types.StringValue(s)
-	}
-	return types.ListValue(types.StringType, elems)
+// listedSharings is a listing as `ids` and `sharings` hold it. The values
+// are immutable, so one listing serves every data source with the same
+// filters in a command.
+type listedSharings struct {
+	ids, sharings types.List
+	// diags are those of building the values: a builder that disagrees
+	// with the schema.
+	diags diag.Diagnostics
 }
 
-// sharingsList is `sharings` as a list of sharingItemType objects.
-func sharingsList(items []sharingItemModel) (types.List, diag.Diagnostics) {
-	if items == nil {
-		return types.ListNull(sharingItemType), nil
-	}
-	elems := make([]attr.Value, len(items))
-	for i := range items {
-		obj, diags := types.ObjectValue(sharingItemType.AttrTypes, items[i].objectValues(namedValue{"id", items[i].ID}))
-		if diags.HasError() {
-			return types.ListUnknown(sharingItemType), diags
+// unlisted is what a listing not read writes: null lists, as State.Set
+// writes nil slices.
+func unlisted() listedSharings {
+	return listedSharings{ids: types.ListNull(types.StringType), sharings: types.ListNull(sharingItemType)}
+}
+
+// sharingValues collects a listing's pages into `ids` and `sharings` as
+// they arrive: a page's sharings are garbage once their objects are built,
+// so a listing's peak memory holds its values, not its values and its
+// sharings. An empty listing is empty lists.
+type sharingValues struct {
+	ids, sharings []attr.Value
+	diags         diag.Diagnostics
+}
+
+// add builds the elements of one page and says whether to go on: a
+// sharing that does not fit the schema ends the listing.
+func (v *sharingValues) add(page []sharing.Share) bool {
+	for i := range page {
+		obj, diags := sharingItemObject(&page[i])
+		if v.diags.Append(diags...); diags.HasError() {
+			return false
 		}
-		elems[i] = obj
+		v.ids = append(v.ids, types.StringValue(page[i].ID))
+		v.sharings = append(v.sharings, obj)
 	}
-	return types.ListValue(sharingItemType, elems)
+	return true
+}
+
+func (v *sharingValues) listed() listedSharings {
+	l := listedSharings{diags: v.diags}
+	if v.diags.HasError() {
+		return l
+	}
+	var diags diag.Diagnostics
+	l.ids, diags = types.ListValue(types.StringType, nonNil(v.ids))
+	l.diags.Append(diags...)
+	l.sharings, diags = types.ListValue(sharingItemType, nonNil(v.sharings))
+	l.diags.Append(diags...)
+	return l
+}
+
+func nonNil(values []attr.Value) []attr.Value {
+	if values == nil {
+		return []attr.Value{}
+	}
+	return values
+}
+
+// sharingItemObject is one element of `sharings`.
+func sharingItemObject(s *sharing.Share) (types.Object, diag.Diagnostics) {
+	attrs := flattenBackupSharing(s)
+	return types.ObjectValue(sharingItemType.AttrTypes, attrs.objectValues(namedValue{"id", types.StringValue(s.ID)}))
 }
 
 func listSubject(opts sharing.ListOpts) subject {
 	return subject{doing: "listing backup sharings " + describeFilters(opts)}
-}
-
-// flattenSharings maps a listing to `ids` and `sharings`, in the API's order.
-func flattenSharings(shares []sharing.Share) ([]string, []sharingItemModel) {
-	ids := make([]string, len(shares))
-	items := make([]sharingItemModel, len(shares))
-	for i := range shares {
-		ids[i] = shares[i].ID
-		items[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
-	}
-	return ids, items
 }
 
 // listPageConcurrency is how many pages of one listing are fetched at once
@@ -250,6 +270,22 @@ func listSharings(op *operation, c *client.Client, opts sharing.ListOpts) ([]sha
 			return nil, err
 		}
 		return listing.Shares, nil
+	})
+}
+
+// listSharingValues reads the whole listing as the data source writes it,
+// once per distinct set of filters in this Terraform command.
+func listSharingValues(op *operation, c *client.Client, opts sharing.ListOpts) (listedSharings, error) {
+	query, err := opts.ToShareListQuery()
+	if err != nil {
+		return listedSharings{}, err
+	}
+	return client.Shared(op.ctx, c, listingKeyPrefix+"values"+query, func(ctx context.Context) (listedSharings, error) {
+		var values sharingValues
+		if _, err := sharing.ListEach(ctx, op.conn.VBS, opts, listAllOpts(op, 0), values.add); err != nil {
+			return listedSharings{}, err
+		}
+		return values.listed(), nil
 	})
 }
 

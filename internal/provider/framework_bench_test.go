@@ -224,7 +224,6 @@ func BenchmarkReadDataSourceListing(b *testing.B) {
 	for i := range shares {
 		shares[i] = syntheticShare(i)
 	}
-	ids, items := flattenSharings(shares)
 	for _, shape := range []struct {
 		name   string
 		schema dsschema.Schema
@@ -241,13 +240,15 @@ func BenchmarkReadDataSourceListing(b *testing.B) {
 			benchReadDataSource(b, "vbs_backup_sharings", shape.schema, nil, func(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 				var model backupSharingsDataSourceModel
 				resp.Diagnostics.Append(model.get(ctx, req.Config)...)
-				model.IDs, model.Sharings = flattenSharings(shares)
-				resp.Diagnostics.Append(model.set(ctx, &resp.State)...)
+				resp.Diagnostics.Append(model.set(ctx, &resp.State, listedOf(b, shares, sharing.DefaultPageSize))...)
 			})
 		})
 		b.Run(shape.name+"/ServerFloor", func(b *testing.B) {
-			model := backupSharingsDataSourceModel{Timeouts: dataSourceTimeoutsValue(b, nil), IDs: ids, Sharings: items}
-			state := prebuiltState(b, shape.schema, model.set)
+			model := backupSharingsDataSourceModel{Timeouts: dataSourceTimeoutsValue(b, nil)}
+			listed := listedOf(b, shares, sharing.DefaultPageSize)
+			state := prebuiltState(b, shape.schema, func(ctx context.Context, target stateTarget) diag.Diagnostics {
+				return model.set(ctx, target, listed)
+			})
 			benchReadDataSource(b, "vbs_backup_sharings", shape.schema, nil, func(_ context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
 				resp.State = state
 			})
@@ -297,8 +298,9 @@ func BenchmarkReadDataSourceConfig(b *testing.B) {
 	oneState := prebuiltState(b, one, oneModel.set)
 	listing := dataSourceSchema(b, NewBackupSharingsDataSource())
 	listingModel := backupSharingsDataSourceModel{Timeouts: dataSourceTimeoutsValue(b, nil)}
-	listingModel.IDs, listingModel.Sharings = flattenSharings(nil)
-	listingState := prebuiltState(b, listing, listingModel.set)
+	listingState := prebuiltState(b, listing, func(ctx context.Context, target stateTarget) diag.Diagnostics {
+		return listingModel.set(ctx, target, listedOf(b, nil, sharing.DefaultPageSize))
+	})
 	for _, c := range []struct {
 		typeName string
 		schema   dsschema.Schema

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -53,24 +55,64 @@ func QuietLogs() {
 	}
 }
 
-// TuneGC lets the provider's heap grow to three times its live size
-// between collections instead of Go's default of twice, and does nothing
-// when GOGC or GOMEMLIMIT is set.
+// TuneGC sets how the provider's heap grows between collections, and does
+// nothing when GOGC or GOMEMLIMIT is set: the runtime then does as told.
 //
-// The provider's live heap is small (tens of MiB through a plan of 5000
-// reads), but every RPC makes garbage: the framework's reflection and schema
-// walks allocate about 100 KiB per data source read. Measured on plans of
-// 1000 and 5000 data sources and a 10,000-sharing listing (BENCHMARKS.md):
-// the default (100) costs a fifth more provider CPU; 400 keeps the CPU of
-// 200 but lets a plan of 5000 reads peak at 115 MiB and the listing at
-// 560 MiB, where 200 peaks at 82 and 334 MiB. There is no soft memory
-// limit: a large listing's live heap can exceed any small one, and under
-// it the collector would run back to back.
+// The heap grows to three times its live size (GOGC 200), not Go's default
+// of twice: every RPC makes garbage (the framework's schema walks allocate
+// about 100 KiB per data source read), and for a plan of 1000 or 5000 reads,
+// whose live heap is tens of MiB, the default costs a fifth more provider
+// CPU. A large listing's live heap is the framework's (about 90 MiB while it
+// serves 10,000 sharings), and three times that was most of its peak RSS.
+// So a soft memory limit caps the growth at memoryLimitFloor, and after
+// every collection the limit is raised to twice the live heap when that is
+// more: the limit never asks for more collections than Go's default would,
+// so a listing far larger than the floor does not make the collector run
+// back to back. BENCHMARKS.md has the measurements.
 func TuneGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	debug.SetGCPercent(gcPercent)
+	debug.SetMemoryLimit(memoryLimitFloor)
+	afterEachGC(func() { debug.SetMemoryLimit(memoryLimit(liveHeap())) })
 }
 
-const gcPercent = 200
+const (
+	gcPercent        = 200
+	memoryLimitFloor = 200 << 20
+	// limitOverhead is room for what the limit counts besides the heap's
+	// objects: stacks, the runtime's own structures, free spans.
+	limitOverhead = 16 << 20
+)
+
+// memoryLimit is the soft limit for a live heap of live bytes: the floor,
+// or room for the heap to double, whichever is more.
+func memoryLimit(live uint64) int64 {
+	return max(memoryLimitFloor, int64(min(live, 1<<50))*2+limitOverhead)
+}
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
+
+// gcSentinel holds a pointer so that it is never placed in a block shared
+// with other small objects, which could keep it reachable.
+type gcSentinel struct{ _ *int }
+
+// afterEachGC calls f once after every collection, from the runtime's
+// cleanup goroutine: an object only it can reach is collected with each
+// cycle, and its cleanup arms the next.
+func afterEachGC(f func()) {
+	sentinel := new(gcSentinel)
+	runtime.AddCleanup(sentinel, func(struct{}) {
+		f()
+		afterEachGC(f)
+	}, struct{}{})
+}

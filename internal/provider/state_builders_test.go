@@ -231,16 +231,51 @@ func TestBackupSharingsDataSourceBuilderWritesWhatStateSetWrites(t *testing.T) {
 					SortDir:          types.StringNull(),
 					Timeouts:         dataSourceTimeoutsValue(t, read),
 				}
+				// The builder takes the listing in pages of two, as
+				// ListEach hands it over.
+				listed := listedOf(t, shares, 2)
 				model.IDs, model.Sharings = flattenSharings(shares)
-				sameState(t, base, &model, model.set)
+				sameState(t, base, &model, func(ctx context.Context, target stateTarget) diag.Diagnostics {
+					return model.set(ctx, target, listed)
+				})
 			})
 		}
 	}
 	// A model not yet filled (nil slices) is null lists either way.
 	t.Run("unread", func(t *testing.T) {
 		model := backupSharingsDataSourceModel{Timeouts: dataSourceTimeoutsValue(t, nil)}
-		sameState(t, base, &model, model.set)
+		sameState(t, base, &model, func(ctx context.Context, target stateTarget) diag.Diagnostics {
+			return model.set(ctx, target, unlisted())
+		})
 	})
+}
+
+// listedOf is what listSharingValues makes of shares handed over in pages
+// of pageSize.
+func listedOf(t testing.TB, shares []sharing.Share, pageSize int) listedSharings {
+	t.Helper()
+	var values sharingValues
+	for page := range slices.Chunk(slices.Clone(shares), pageSize) {
+		if !values.add(page) {
+			t.Fatalf("add: %v", values.diags)
+		}
+	}
+	listed := values.listed()
+	if listed.diags.HasError() {
+		t.Fatalf("listed: %v", listed.diags)
+	}
+	return listed
+}
+
+// flattenSharings is a listing as the model holds it, for State.Set.
+func flattenSharings(shares []sharing.Share) ([]string, []sharingItemModel) {
+	ids := make([]string, len(shares))
+	items := make([]sharingItemModel, len(shares))
+	for i := range shares {
+		ids[i] = shares[i].ID
+		items[i] = sharingItemModel{ID: types.StringValue(shares[i].ID), backupSharingAttributes: flattenBackupSharing(&shares[i])}
+	}
+	return ids, items
 }
 
 func TestBackupSharingResourceBuilderWritesWhatStateSetWrites(t *testing.T) {
@@ -423,6 +458,8 @@ func TestDataSourcesReadTheConfigurationAsConfigGet(t *testing.T) {
 		if diags := append(got.get(ctx, config), config.Get(ctx, &want)...); diags.HasError() {
 			t.Fatal(diags)
 		}
-		sameState(t, emptyState(listing, tfsdk.State{Schema: listing}), &want, got.set)
+		sameState(t, emptyState(listing, tfsdk.State{Schema: listing}), &want, func(ctx context.Context, target stateTarget) diag.Diagnostics {
+			return got.set(ctx, target, unlisted())
+		})
 	}
 }
