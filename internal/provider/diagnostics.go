@@ -197,11 +197,17 @@ func (op *operation) report(what subject, err error, login *client.AuthError) {
 	if login != nil {
 		detail += " This happened while " + what.doing + "."
 	}
+	cause := err
+	var page *sharing.PageError
+	if errors.As(err, &page) {
+		detail += fmt.Sprintf(" It failed at page %d of the listing (offset %d, limit %d).", page.Page, page.Offset, page.Limit)
+		cause = page.Err
+	}
 	switch {
 	case api != nil:
 		detail += "\n\n" + api.Error()
 	case f.Class != failure.TLS:
-		detail += "\n\n" + err.Error()
+		detail += "\n\n" + cause.Error()
 	}
 	if attribute != "" {
 		op.diags.AddAttributeError(path.Root(attribute), summary, detail)

@@ -42,7 +42,8 @@ func interceptPage(offset string, answer func(w http.ResponseWriter, r *http.Req
 
 // listOverProtocol runs the list resource with no filters as terraform
 // query does, and returns each result's display name, or "error: " and its
-// diagnostics' summaries; onResult sees each result as it arrives.
+// diagnostics' summaries and details; onResult sees each result as it
+// arrives.
 func listOverProtocol(ctx context.Context, t *testing.T, server tfprotov6.ProviderServer, schemas *tfprotov6.GetProviderSchemaResponse,
 	onResult func(n int),
 ) []string {
@@ -63,7 +64,7 @@ func listOverProtocol(ctx context.Context, t *testing.T, server tfprotov6.Provid
 		if len(r.Diagnostics) > 0 {
 			summaries := make([]string, len(r.Diagnostics))
 			for i, d := range r.Diagnostics {
-				summaries[i] = d.Summary
+				summaries[i] = d.Summary + ": " + d.Detail
 			}
 			got = append(got, "error: "+strings.Join(summaries, "; "))
 		} else {
@@ -75,13 +76,13 @@ func listOverProtocol(ctx context.Context, t *testing.T, server tfprotov6.Provid
 }
 
 // The first results reach terraform query while the listing is still
-// running: the cloud answers the last page only once the first result has
+// running: the cloud holds the second page until the first result has
 // arrived, which a list resource that pushed after the whole listing would
-// never see.
+// never see. Released, the query ends with every sharing once, in order.
 func TestListResourceStreamsEachPageAsItArrives(t *testing.T) {
 	clearOSEnv(t)
 	release := make(chan struct{})
-	server, schemas, _ := configuredServer(t, nil, pagedSharings, interceptPage("4", func(_ http.ResponseWriter, r *http.Request) bool {
+	server, schemas, cloud := configuredServer(t, nil, pagedSharings, interceptPage("2", func(_ http.ResponseWriter, r *http.Request) bool {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -104,6 +105,9 @@ func TestListResourceStreamsEachPageAsItArrives(t *testing.T) {
 	if !slices.Equal(got, want) || ctx.Err() != nil {
 		t.Errorf("results %q (%v); want %q", got, ctx.Err(), want)
 	}
+	if pages := cloud.Counts()[fakecloud.KindListPage]; pages != 3 {
+		t.Errorf("%d pages read, want 3 (two sharings a page)", pages)
+	}
 }
 
 // A page that fails mid-listing reaches terraform query as a result that
@@ -117,9 +121,14 @@ func TestListResourceStreamsAFailureAfterTheResultsBeforeIt(t *testing.T) {
 		return true
 	}))
 	got := listOverProtocol(context.Background(), t, server, schemas, func(int) {})
-	want := []string{"db → " + pagedTarget(0), "db → " + pagedTarget(1), "db → " + pagedTarget(2), "db → " + pagedTarget(3),
-		"error: Listing backup sharings (no filters) was forbidden"}
-	if !slices.Equal(got, want) {
-		t.Errorf("results %q; want %q", got, want)
+	want := []string{"db → " + pagedTarget(0), "db → " + pagedTarget(1), "db → " + pagedTarget(2), "db → " + pagedTarget(3)}
+	if len(got) != len(want)+1 || !slices.Equal(got[:len(want)], want) {
+		t.Fatalf("results %q; want %q and one error", got, want)
+	}
+	for _, part := range []string{"error: Listing backup sharings (no filters) was forbidden: ", "page 3 of the listing (offset 4, limit 2)",
+		"403", "APIGW.0302", "gw-403"} {
+		if !strings.Contains(got[len(want)], part) {
+			t.Errorf("error result %q does not say %q", got[len(want)], part)
+		}
 	}
 }

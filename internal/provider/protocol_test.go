@@ -62,8 +62,15 @@ func configuredServer(t testing.TB, routes []fakecloud.Route, adjust ...func(*fa
 			a(cfg)
 		}
 	})
+	server, schemas := configure(t, NewServer("test")(), cloud)
+	return server, schemas, cloud
+}
+
+// configure configures server for cloud, as configuredServer does, and
+// returns it with the schemas it reported.
+func configure(t testing.TB, server tfprotov6.ProviderServer, cloud *fakecloud.Cloud) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse) {
+	t.Helper()
 	ctx := context.Background()
-	server := NewServer("test")()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -77,5 +84,5 @@ func configuredServer(t testing.TB, routes []fakecloud.Route, adjust ...func(*fa
 	if err != nil || len(configured.Diagnostics) != 0 {
 		t.Fatalf("configure: %v %v", err, configured.Diagnostics)
 	}
-	return server, schemas, cloud
+	return server, schemas
 }

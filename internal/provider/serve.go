@@ -75,7 +75,10 @@ func TuneGC() {
 	}
 	debug.SetGCPercent(gcPercent)
 	debug.SetMemoryLimit(memoryLimitFloor)
-	afterEachGC(func() { debug.SetMemoryLimit(memoryLimit(liveHeap())) })
+	afterEachGC(func() bool {
+		debug.SetMemoryLimit(memoryLimit(liveHeap()))
+		return true
+	})
 }
 
 const (
@@ -107,12 +110,13 @@ func liveHeap() uint64 {
 type gcSentinel struct{ _ *int }
 
 // afterEachGC calls f once after every collection, from the runtime's
-// cleanup goroutine: an object only it can reach is collected with each
-// cycle, and its cleanup arms the next.
-func afterEachGC(f func()) {
+// cleanup goroutine, until f returns false: an object only it can reach is
+// collected with each cycle, and its cleanup arms the next.
+func afterEachGC(f func() bool) {
 	sentinel := new(gcSentinel)
 	runtime.AddCleanup(sentinel, func(struct{}) {
-		f()
-		afterEachGC(f)
+		if f() {
+			afterEachGC(f)
+		}
 	}, struct{}{})
 }

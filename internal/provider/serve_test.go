@@ -60,10 +60,12 @@ func TestAfterEachGCRunsAgainAfterEveryCollection(t *testing.T) {
 	ran := make(chan struct{}, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	afterEachGC(func() {
+	afterEachGC(func() bool {
 		select {
 		case ran <- struct{}{}:
+			return true
 		case <-stop:
+			return false
 		}
 	})
 	for i := range 3 {

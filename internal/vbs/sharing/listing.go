@@ -150,13 +150,13 @@ func ListEach(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, 
 	}()
 	first, err := listPage(ctx, c, opts)
 	if err != nil {
-		return nil, err
+		return nil, &PageError{Page: 1, Offset: opts.Offset, Limit: opts.Limit, Err: err}
 	}
 
 	if how.MaxReceived <= 0 {
 		how.MaxReceived = DefaultMaxReceived
 	}
-	r := &reader{opts: opts, how: how, each: each, seen: make(map[string]struct{}), l: &Listing{Count: -1, Expected: -1, PageSize: opts.Limit}}
+	r := &reader{opts: opts, how: how, each: each, seen: make(map[idKey]struct{}), l: &Listing{Count: -1, Expected: -1, PageSize: opts.Limit}}
 	if len(first) > 0 && len(first) < opts.Limit {
 		r.l.PageSize = len(first)
 	}
@@ -209,6 +209,58 @@ func (r *reader) finish(ctx context.Context) (*Listing, error) {
 	return r.l, nil
 }
 
+// idKey is a sharing ID as a listing remembers it: an ID in the API's
+// form (a lowercase UUID) as its 16 bytes, so that the IDs seen hold no
+// string each; any other ID as itself.
+type idKey struct {
+	uuid  [16]byte
+	other string
+}
+
+func keyOf(id string) idKey {
+	var k idKey
+	if len(id) != 36 {
+		return idKey{other: id}
+	}
+	n := 0
+	for i := 0; i < 36; i++ {
+		c := id[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return idKey{other: id}
+			}
+			continue
+		}
+		var v byte
+		switch {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v = c - 'a' + 10
+		default:
+			return idKey{other: id}
+		}
+		k.uuid[n/2] |= v << (4 * (1 - n%2))
+		n++
+	}
+	return k
+}
+
+// PageError is a page of a listing that failed: the listing ends with it,
+// after the pages before it were handed over.
+type PageError struct {
+	// Page counts from 1, the first page of this listing; Offset and Limit
+	// are the page's as asked.
+	Page, Offset, Limit int
+	Err                 error
+}
+
+func (e *PageError) Error() string {
+	return fmt.Sprintf("page %d of the listing (offset %d, limit %d): %v", e.Page, e.Offset, e.Limit, e.Err)
+}
+
+func (e *PageError) Unwrap() error { return e.Err }
+
 // reader is the state of one listing.
 type reader struct {
 	opts ListOpts
@@ -216,7 +268,7 @@ type reader struct {
 	each func([]Share) bool
 	l    *Listing
 
-	seen map[string]struct{}
+	seen map[idKey]struct{}
 	// pages is how many pages were taken; returned, how many distinct
 	// sharings they brought, matching or not; unkept, how many of their
 	// items were repeats or dropped.
@@ -263,11 +315,12 @@ func (r *reader) take(page []shareWire) bool {
 		// kept but does not count as new, or a server that ignores the
 		// offset could keep a listing going for ever.
 		if w.ID != "" {
-			if _, dup := r.seen[w.ID]; dup {
+			key := keyOf(w.ID)
+			if _, dup := r.seen[key]; dup {
 				r.unkept++
 				continue
 			}
-			r.seen[w.ID] = struct{}{}
+			r.seen[key] = struct{}{}
 			added++
 		}
 		r.returned++
@@ -330,6 +383,9 @@ func (r *reader) rest(ctx context.Context, cancel context.CancelFunc, c *gopherc
 		page []shareWire
 		err  error
 	}
+	// page numbers the pages from the first of the listing; offset is the
+	// next page's.
+	page, offset := r.pages, next
 	var (
 		inFlight []chan fetched
 		wg       sync.WaitGroup
@@ -363,9 +419,11 @@ func (r *reader) rest(ctx context.Context, cancel context.CancelFunc, c *gopherc
 		}
 		f := <-inFlight[0]
 		inFlight = inFlight[1:]
+		page++
 		if f.err != nil {
-			return nil, f.err
+			return nil, &PageError{Page: page, Offset: offset, Limit: pageOpts.Limit, Err: f.err}
 		}
+		offset += pageOpts.Limit
 		if !r.take(f.page) {
 			return r.l, nil
 		}

@@ -123,6 +123,11 @@ func (r *runner) all() error {
 			return err
 		}
 	}
+	if r.cfg.scenarios["stream"] {
+		if err := r.streamScenario(); err != nil {
+			return err
+		}
+	}
 	if r.cfg.scenarios["apply"] {
 		if err := r.applyScenario(); err != nil {
 			return err

@@ -26,37 +26,12 @@ const generatedFile = "generated.tf"
 // cloud as it was.
 func (r *runner) queryScenario() error {
 	n, lat, p := r.cfg.querySharings, r.cfg.queryLatency, r.cfg.queryParallelism
-	for _, b := range r.builds {
-		cli := b.ws.CLI
-		b.ws.CLI = r.cfg.queryTerraform
-		defer func() { b.ws.CLI = cli }()
-	}
-	srv, err := bench.Start(bench.Options{Sharings: n})
-	if err != nil {
+	srv, bs, restore, err := r.queryBuilds(n)
+	if err != nil || len(bs) == 0 {
 		return err
 	}
+	defer restore()
 	defer srv.Close()
-	// The schema as the query CLI asks it: older CLIs ask for no list
-	// resources.
-	var bs []*build
-	for _, b := range r.builds {
-		dir, err := b.ws.Config("query-schema", bench.ProviderBlock(srv))
-		if err != nil {
-			return err
-		}
-		s, _, err := b.ws.ProviderSchema(r.ctx, dir)
-		if err != nil {
-			return fmt.Errorf("build %s: %w", b.label, err)
-		}
-		if s.ListResources["vbs_backup_sharing"] {
-			bs = append(bs, b)
-		} else {
-			r.skip("query", b, "vbs_backup_sharing list resource that the query CLI lists (terraform query needs Terraform 1.14)")
-		}
-	}
-	if len(bs) == 0 {
-		return nil
-	}
 	dirs, err := configs(bs, "query", bench.ProviderBlock(srv))
 	if err != nil {
 		return err
@@ -159,6 +134,49 @@ func (r *runner) queryScenario() error {
 	r.sideBySide(fmt.Sprintf("adopting %d sharings (latency %s, apply P=%d)", n, fmtLat(lat), p), bs, groups,
 		[]string{"step"}, func(res Result) []string { return []string{res.Scenario} })
 	return nil
+}
+
+// queryBuilds starts a cloud of n sharings and returns the builds whose
+// list resource the query CLI lists, each switched to that CLI until
+// restore; with no such build it returns none, and has closed the cloud.
+func (r *runner) queryBuilds(n int) (srv *fakecloud.Cloud, bs []*build, restore func(), err error) {
+	clis := make([]string, len(r.builds))
+	for i, b := range r.builds {
+		clis[i], b.ws.CLI = b.ws.CLI, r.cfg.queryTerraform
+	}
+	restore = func() {
+		for i, b := range r.builds {
+			b.ws.CLI = clis[i]
+		}
+	}
+	if srv, err = bench.Start(bench.Options{Sharings: n}); err != nil {
+		restore()
+		return nil, nil, nil, err
+	}
+	// The schema as the query CLI asks it: older CLIs ask for no list
+	// resources.
+	for _, b := range r.builds {
+		dir, err := b.ws.Config("query-schema", bench.ProviderBlock(srv))
+		var s bench.Schema
+		if err == nil {
+			s, _, err = b.ws.ProviderSchema(r.ctx, dir)
+		}
+		if err != nil {
+			srv.Close()
+			restore()
+			return nil, nil, nil, fmt.Errorf("build %s: %w", b.label, err)
+		}
+		if s.ListResources["vbs_backup_sharing"] {
+			bs = append(bs, b)
+		} else {
+			r.skip("query", b, "vbs_backup_sharing list resource that the query CLI lists (terraform query needs Terraform 1.14)")
+		}
+	}
+	if len(bs) == 0 {
+		srv.Close()
+		restore()
+	}
+	return srv, bs, restore, nil
 }
 
 // fresh removes what an earlier round left in a query or import floor
