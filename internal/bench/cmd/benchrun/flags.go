@@ -24,7 +24,7 @@ type config struct {
 	// by default -latency and -parallelism.
 	applyLatencies    []time.Duration
 	applyParallelisms []int
-	querySharings     int
+	querySharings     []int
 	queryLatency      time.Duration
 	queryParallelism  int
 	scenarios         map[string]bool
@@ -60,9 +60,10 @@ func parseFlags() (config, error) {
 		listN     = flag.Int("list-sharings", 10000, "sharings in the cloud for the list scenario")
 		applyMaxN = flag.Int("apply-max-n", 1000, "largest `N` the apply scenario runs; Terraform alone needs about half a minute "+
 			"to apply 1000 terraform_data here, and minutes per command beyond")
-		applyLat  = flag.String("apply-latency", "", "comma-separated `latencies` of the apply scenario (default: -latency)")
-		applyPar  = flag.String("apply-parallelism", "", "comma-separated -parallelism `values` of the apply scenario (default: -parallelism)")
-		queryN    = flag.Int("query-sharings", 5000, "sharings in the cloud for the query scenario, all of them found and imported")
+		applyLat = flag.String("apply-latency", "", "comma-separated `latencies` of the apply scenario (default: -latency)")
+		applyPar = flag.String("apply-parallelism", "", "comma-separated -parallelism `values` of the apply scenario (default: -parallelism)")
+		queryN   = flag.String("query-sharings", "5000", "comma-separated `counts` of sharings in the cloud of the query and stream scenarios, "+
+			"all of them found (and, by query, imported and refreshed), one cloud each")
 		queryLat  = flag.Duration("query-latency", 20*time.Millisecond, "per-request `latency` of the query scenario's cloud")
 		queryPar  = flag.Int("query-parallelism", 10, "terraform -parallelism of the query scenario's apply")
 		scenarios = flag.String("scenarios", "schema,plan,dedup,list,apply,query", "comma-separated `scenarios` to run (stream, not in the default: terraform query by limit)")
@@ -89,7 +90,7 @@ func parseFlags() (config, error) {
 	cfg := config{
 		runs: *runs, listSharings: *listN, applyMaxN: *applyMaxN, scenarios: map[string]bool{}, profile: *profile,
 		terraform: *tfFlag, jsonOut: *jsonOut, mdOut: *mdOut, keep: *keep, timeout: *timeout, envs: envs, providerPkg: *pkg,
-		querySharings: *queryN, queryLatency: *queryLat, queryParallelism: *queryPar, queryTerraform: *queryTF,
+		queryLatency: *queryLat, queryParallelism: *queryPar, queryTerraform: *queryTF,
 		pluginFloor: *plugin, profileScenario: *profileOf,
 	}
 	var err error
@@ -113,8 +114,11 @@ func parseFlags() (config, error) {
 	if cfg.profileScenario != "plan" && cfg.profileScenario != "list" && cfg.profileScenario != "apply" {
 		return cfg, fmt.Errorf("-profile-scenario: %q is not plan, list or apply", cfg.profileScenario)
 	}
-	if cfg.querySharings < 1 || cfg.queryParallelism < 1 {
-		return cfg, fmt.Errorf("-query-sharings and -query-parallelism must be at least 1")
+	if cfg.querySharings, err = parseInts(*queryN); err != nil {
+		return cfg, fmt.Errorf("-query-sharings: %w", err)
+	}
+	if cfg.queryParallelism < 1 {
+		return cfg, fmt.Errorf("-query-parallelism must be at least 1")
 	}
 	if cfg.ns, err = parseInts(*nFlag); err != nil {
 		return cfg, fmt.Errorf("-n: %w", err)

@@ -37,8 +37,11 @@ type Result struct {
 	Counts     map[string]int64 `json:"counts,omitempty"`
 	CountsVary bool             `json:"counts_vary,omitempty"`
 
-	ProviderProcesses   int     `json:"provider_processes"`
-	PeakRSSKiB          int64   `json:"provider_peak_rss_kib"`
+	ProviderProcesses int   `json:"provider_processes"`
+	PeakRSSKiB        int64 `json:"provider_peak_rss_kib"`
+	// PeakRSSMedianKiB is the median over the runs of each run's largest
+	// provider peak RSS; PeakRSSKiB is the largest of all runs.
+	PeakRSSMedianKiB    int64   `json:"provider_peak_rss_median_kib"`
 	ProviderCPUMedianMS float64 `json:"provider_cpu_median_ms"`
 	// TerraformCPUMedianMS excludes the providers' CPU.
 	TerraformCPUMedianMS float64 `json:"terraform_cpu_median_ms"`
@@ -203,8 +206,8 @@ func (r *runner) round(ms []*measured, bs []*build, srv *fakecloud.Cloud, dirs [
 			counts := srv.Counts()
 			s := &ms[c].builds[k]
 			s.runs, s.counts = append(s.runs, run), append(s.counts, counts)
-			logf("  round %d/%d, %s %s: %s, provider CPU %s; requests %v", round+1, r.cfg.runs, bs[k].label, args[0],
-				run.Wall.Round(time.Millisecond), run.ProviderCPU().Round(time.Millisecond), compact(counts))
+			logf("  round %d/%d, %s %s: %s, provider CPU %s, peak RSS %s; requests %v", round+1, r.cfg.runs, bs[k].label, args[0],
+				run.Wall.Round(time.Millisecond), run.ProviderCPU().Round(time.Millisecond), fmtRSS(run.PeakRSSKiB()), compact(counts))
 		}
 	}
 	for _, f := range []struct {
@@ -258,7 +261,9 @@ func summarise(res Result, bs []*build, m measured) []Result {
 // build's runs s and the floors of m.
 func summariseBuild(res *Result, s sample, m measured) {
 	var walls, floors, plugins, pcpu, tcpu []time.Duration
+	var rss []int64
 	for _, run := range s.runs {
+		rss = append(rss, run.PeakRSSKiB())
 		walls = append(walls, run.Wall)
 		pcpu = append(pcpu, run.ProviderCPU())
 		tcpu = append(tcpu, run.TerraformCPU-run.ProviderCPU())
@@ -282,6 +287,7 @@ func summariseBuild(res *Result, s sample, m measured) {
 	if len(plugins) > 0 {
 		res.PluginFloorMS, res.PluginFloorMedianMS = msList(plugins), ms(bench.Median(plugins))
 	}
+	res.PeakRSSMedianKiB = bench.MedianInt(rss)
 	res.ProviderCPUMedianMS = ms(bench.Median(pcpu))
 	res.TerraformCPUMedianMS = ms(bench.Median(tcpu))
 	res.Counts = medianCounts(s.counts)

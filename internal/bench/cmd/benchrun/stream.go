@@ -14,14 +14,23 @@ import (
 // sharing of the cloud (0 stands for -query-sharings), and one page.
 var streamLimits = []int{0, 100}
 
-// streamScenario runs `terraform query` with -query-terraform over
-// -query-sharings sharings, include_resource = true, once with a limit
+// streamScenario runs `terraform query` with -query-terraform over each
+// -query-sharings count of sharings, include_resource = true, once with a limit
 // that takes every sharing and once with limit = 100, in every round for
 // every build. A list resource that streams holds about a page whatever the
 // limit, so its peak RSS should not grow with the listing; one that
 // collects holds every result.
 func (r *runner) streamScenario() error {
-	n, lat := r.cfg.querySharings, r.cfg.queryLatency
+	for _, n := range r.cfg.querySharings {
+		if err := r.stream(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) stream(n int) error {
+	lat := r.cfg.queryLatency
 	srv, bs, restore, err := r.queryBuilds(n)
 	if err != nil || len(bs) == 0 {
 		return err
@@ -34,7 +43,7 @@ func (r *runner) streamScenario() error {
 		if limits[i] = limit; limit == 0 {
 			limits[i] = n
 		}
-		if dirs[i], err = configs(bs, "stream-"+strconv.Itoa(limits[i]), bench.ProviderBlock(srv)); err != nil {
+		if dirs[i], err = configs(bs, "stream-"+strconv.Itoa(n)+"-"+strconv.Itoa(limits[i]), bench.ProviderBlock(srv)); err != nil {
 			return err
 		}
 		for _, dir := range dirs[i] {
@@ -57,8 +66,8 @@ func (r *runner) streamScenario() error {
 
 	fmt.Fprintf(r.cfg.out, "\n### `terraform query` of %d sharings, `include_resource = true`, by `limit` (latency %s)\n\n"+
 		"One provider process per query; medians of %d rounds, the limits and builds alternating.\n\n"+r.buildHead()+
-		"| limit | wall | token | list pages | count | provider peak RSS | provider CPU | terraform CPU |\n"+
-		r.buildSep()+"|---|---|---|---|---|---|---|---|\n", n, fmtLat(lat), r.cfg.runs)
+		"| limit | wall | token | list pages | count | provider peak RSS: median | largest | provider CPU | terraform CPU |\n"+
+		r.buildSep()+"|---|---|---|---|---|---|---|---|---|\n", n, fmtLat(lat), r.cfg.runs)
 	var groups [][]Result
 	for l, limit := range limits {
 		wantPages := pages(limit)
@@ -70,9 +79,9 @@ func (r *runner) streamScenario() error {
 			ok := c[fakecloud.KindToken] == 1 && c[fakecloud.KindListPage] == int64(wantPages) && c[fakecloud.KindCount] == 1 &&
 				c[fakecloud.KindSharingGet] == 0 && !res.CountsVary
 			res.OK = &ok
-			fmt.Fprintf(r.cfg.out, "%s| %d | %s | %d | %d | %d | %s | %s | %s |\n", r.buildCol(bs[i]), limit,
+			fmt.Fprintf(r.cfg.out, "%s| %d | %s | %d | %d | %d | %s | %s | %s | %s |\n", r.buildCol(bs[i]), limit,
 				fmtMS(res.WallMedianMS), c[fakecloud.KindToken], c[fakecloud.KindListPage], c[fakecloud.KindCount],
-				fmtRSS(res.PeakRSSKiB), fmtMS(res.ProviderCPUMedianMS), fmtMS(res.TerraformCPUMedianMS))
+				fmtRSS(res.PeakRSSMedianKiB), fmtRSS(res.PeakRSSKiB), fmtMS(res.ProviderCPUMedianMS), fmtMS(res.TerraformCPUMedianMS))
 		}
 		r.results = append(r.results, group...)
 		groups = append(groups, group)
