@@ -94,6 +94,19 @@ func ResourceConfig(s *fakecloud.Cloud, n int) string {
 	return b.String()
 }
 
+// ImportConfig has n vbs_backup_sharing resources, each with an import
+// block by ID of synthetic sharing i and the attributes that sharing has,
+// as `terraform query -generate-config-out` writes them.
+func ImportConfig(s *fakecloud.Cloud, n int) string {
+	var b strings.Builder
+	b.WriteString(ProviderBlock(s))
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\nresource \"vbs_backup_sharing\" \"s%d\" {\n  backup_id     = %q\n  to_project_id = %q\n}\n\nimport {\n  to = vbs_backup_sharing.s%d\n  id = %q\n}\n",
+			i, fakecloud.BackupID(i), fakecloud.TargetProject(i), i, fakecloud.SharingID(i))
+	}
+	return b.String()
+}
+
 // PluginFloorConfig is FloorConfig plus one vbs_backup_sharing data source
 // reading synthetic sharing 0 of s, which should have no latency. Terraform
 // starts a plugin only for a graph that uses it, so the plain floor skips

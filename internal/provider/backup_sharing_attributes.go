@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/vbs-tf/terraform-provider-vbs/internal/vbs/sharing"
@@ -313,11 +312,16 @@ type attributeTarget struct {
 	target any
 }
 
-// getAttributes reads the configuration's attributes that a Read uses, one
-// GetAttribute each. Config.Get of a whole model walks every field of the
-// model by reflection, the computed ones too, which costs more than reading
-// the few a Read needs (BENCHMARKS.md).
-func getAttributes(ctx context.Context, config tfsdk.Config, targets ...attributeTarget) diag.Diagnostics {
+// attributeSource is a configuration, plan or state to read attributes of.
+type attributeSource interface {
+	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
+}
+
+// getAttributes reads the attributes of a configuration or state that an
+// operation uses, one GetAttribute each. Get of a whole model walks every
+// field of the model by reflection, the computed ones too, which costs more
+// than reading the few an operation needs (BENCHMARKS.md).
+func getAttributes(ctx context.Context, config attributeSource, targets ...attributeTarget) diag.Diagnostics {
 	var diags diag.Diagnostics
 	for _, t := range targets {
 		diags.Append(config.GetAttribute(ctx, path.Root(t.name), t.target)...)

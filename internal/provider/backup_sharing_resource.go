@@ -164,8 +164,10 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// Only the ID and the timeouts of the prior state are used: the read
+	// replaces everything else.
 	var state backupSharingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getAttributes(ctx, req.State, attributeTarget{"id", &state.ID}, attributeTarget{"timeouts", &state.Timeouts})...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -210,7 +212,7 @@ func (r *backupSharingResource) Update(ctx context.Context, req resource.UpdateR
 
 func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state backupSharingResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getAttributes(ctx, req.State, attributeTarget{"id", &state.ID}, attributeTarget{"timeouts", &state.Timeouts})...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -234,7 +236,7 @@ func (r *backupSharingResource) ImportState(ctx context.Context, req resource.Im
 	id, where := req.ID, "The import ID"
 	if id == "" && req.Identity != nil {
 		var identity backupSharingIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("id"), &identity.ID)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}

@@ -79,7 +79,7 @@ func parseFlags() (config, error) {
 		profile = flag.String("profile", "", "after the runs, profile one command (perf if present, and Go's pprof) of the working tree's "+
 			"build into this `directory`, at the largest -n, largest -latency and smallest -parallelism (see -profile-scenario)")
 		profileOf = flag.String("profile-scenario", "plan", "what -profile profiles: `plan` (of -n data sources), list "+
-			"(the -list-sharings listing) or apply (of -n resources, at most -apply-max-n)")
+			"(the -list-sharings listing), apply (of -n resources, at most -apply-max-n) or import (the apply importing -n sharings)")
 		timeout = flag.Duration("timeout", 3*time.Hour, "give up after this `duration`")
 		envs    envFlag
 		pkg     = flag.String("provider-pkg", ".", "main `package` to build as the provider, relative to the module root; "+
@@ -111,8 +111,8 @@ func parseFlags() (config, error) {
 			return cfg, fmt.Errorf("-compare: %s twice", rev)
 		}
 	}
-	if cfg.profileScenario != "plan" && cfg.profileScenario != "list" && cfg.profileScenario != "apply" {
-		return cfg, fmt.Errorf("-profile-scenario: %q is not plan, list or apply", cfg.profileScenario)
+	if !slices.Contains([]string{"plan", "list", "apply", "import"}, cfg.profileScenario) {
+		return cfg, fmt.Errorf("-profile-scenario: %q is not plan, list, apply or import", cfg.profileScenario)
 	}
 	if cfg.querySharings, err = parseInts(*queryN); err != nil {
 		return cfg, fmt.Errorf("-query-sharings: %w", err)

@@ -62,6 +62,18 @@ func (r *runner) profile(root string) error {
 			return err
 		}
 	}
+	if r.cfg.profileScenario == "import" {
+		// The apply that imports n sharings, as an adoption's second step;
+		// the state is removed after each profiled run so that the next
+		// imports them again.
+		srv.Close()
+		if srv, err = bench.Start(bench.Options{Sharings: n, Latency: lat}); err != nil {
+			return err
+		}
+		mainTF, what = bench.ImportConfig(srv, n), fmt.Sprintf("apply importing N=%d", n)
+		args = []string{"apply", "-auto-approve", "-input=false", "-lock=false", "-no-color", "-parallelism=" + strconv.Itoa(p)}
+		undo = func() error { return fresh(wd) }
+	}
 	if wd, err = ws.Config("profile", mainTF); err != nil {
 		return err
 	}
