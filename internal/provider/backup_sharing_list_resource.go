@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"iter"
 
 	listtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/list/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -91,16 +92,8 @@ func (l *backupSharingListResource) List(ctx context.Context, req list.ListReque
 		FromProjectID: config.FromProjectID.ValueString(),
 		ToProjectID:   config.ToProjectID.ValueString(),
 	}
-	stream.Results = func(push func(list.ListResult) bool) {
-		var diags diagnostics
-		what := listSubject(opts)
-		op := begin(ctx, l.client, config.Timeouts.List, "timeouts.list", what, &diags)
-		if op == nil {
-			push(list.ListResult{Diagnostics: diags})
-			return
-		}
-		defer op.end()
-		// The pager logs what makes a listing read to its end doubtful.
+	// The pager logs what makes a listing read to its end doubtful.
+	stream.Results = l.results(ctx, config, opts, func(op *operation, push func(list.ListResult) bool) error {
 		_, err := sharing.ListEach(op.ctx, op.conn.VBS, opts, listAllOpts(op, int(req.Limit)), func(page []sharing.Share) bool {
 			for i := range page {
 				if !push(listResult(ctx, req, &page[i])) {
@@ -109,7 +102,26 @@ func (l *backupSharingListResource) List(ctx context.Context, req list.ListReque
 			}
 			return true
 		})
-		if err != nil {
+		return err
+	})
+}
+
+// results runs read under the list block's timeout once Terraform asks for
+// the results, and pushes its failure, or a failure to begin, as one result
+// that carries only diagnostics.
+func (l *backupSharingListResource) results(ctx context.Context, config backupSharingListModel, opts sharing.ListOpts,
+	read func(op *operation, push func(list.ListResult) bool) error,
+) iter.Seq[list.ListResult] {
+	return func(push func(list.ListResult) bool) {
+		var diags diagnostics
+		what := listSubject(opts)
+		op := begin(ctx, l.client, config.Timeouts.List, "timeouts.list", what, &diags)
+		if op == nil {
+			push(list.ListResult{Diagnostics: diags})
+			return
+		}
+		defer op.end()
+		if err := read(op, push); err != nil {
 			op.fail(what, err)
 			push(list.ListResult{Diagnostics: diags})
 		}

@@ -33,27 +33,18 @@ func (l *collectingListResource) List(ctx context.Context, req list.ListRequest,
 		return
 	}
 	opts := sharing.ListOpts{ShareToMe: config.ShareToMe.ValueBoolPointer()}
-	stream.Results = func(push func(list.ListResult) bool) {
-		var diags diagnostics
-		what := listSubject(opts)
-		op := begin(ctx, l.client, config.Timeouts.List, "timeouts.list", what, &diags)
-		if op == nil {
-			push(list.ListResult{Diagnostics: diags})
-			return
-		}
-		defer op.end()
+	stream.Results = l.results(ctx, config, opts, func(op *operation, push func(list.ListResult) bool) error {
 		listing, err := sharing.ListAll(op.ctx, op.conn.VBS, opts, listAllOpts(op, int(req.Limit)))
 		if err != nil {
-			op.fail(what, err)
-			push(list.ListResult{Diagnostics: diags})
-			return
+			return err
 		}
 		for i := range listing.Shares {
 			if !push(listResult(ctx, req, &listing.Shares[i])) {
-				return
+				break
 			}
 		}
-	}
+		return nil
+	})
 }
 
 // A `terraform query` of the benchmark's 10,000 sharings with
