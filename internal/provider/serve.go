@@ -58,19 +58,20 @@ func QuietLogs() {
 // TuneGC sets how the provider's heap grows between collections, and does
 // nothing when GOGC or GOMEMLIMIT is set: the runtime then does as told.
 //
-// The heap grows to five times its live size (GOGC 400), not Go's default
+// The heap grows to three times its live size (GOGC 200), not Go's default
 // of twice: every RPC makes garbage (the framework's schema walks allocate
-// about 100 KiB per data source read and more per resource plan), and the
-// fewer collections save provider CPU where the live heap is small: the
-// default costs a fifth more on a plan of 1000 or 5000 reads, and an
-// adoption's imports cost 18 % less at 400 than at 200. A large listing's
-// live heap is the framework's (about 90 MiB while it serves 10,000
-// sharings), and a multiple of that would be its peak RSS. So a soft memory
-// limit caps the growth at memoryLimitFloor, and after every collection the
-// limit is raised to twice the live heap when that is more: the limit never
-// asks for more collections than Go's default would, so a listing far
-// larger than the floor does not make the collector run back to back.
-// BENCHMARKS.md has the measurements.
+// about 100 KiB per data source read), and for a plan of 1000 or 5000 reads,
+// whose live heap is tens of MiB, the default costs a fifth more provider
+// CPU. 400 would save another 18 % of an adoption's imports, but a
+// streaming `terraform query` of 10,000 sharings would then peak 21 MiB
+// above one of a single page instead of 10. A large listing's live heap is
+// the framework's (about 90 MiB while it serves 10,000 sharings), and three
+// times that was most of its peak RSS. So a soft memory limit caps the
+// growth at memoryLimitFloor, and after every collection the limit is
+// raised to twice the live heap when that is more: the limit never asks for
+// more collections than Go's default would, so a listing far larger than
+// the floor does not make the collector run back to back. BENCHMARKS.md has
+// the measurements.
 func TuneGC() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -84,7 +85,7 @@ func TuneGC() {
 }
 
 const (
-	gcPercent        = 400
+	gcPercent        = 200
 	memoryLimitFloor = 200 << 20
 	// limitOverhead is room for what the limit counts besides the heap's
 	// objects: stacks, the runtime's own structures, free spans.

@@ -156,7 +156,7 @@ func ListEach(ctx context.Context, c *gophercloud.ServiceClient, opts ListOpts, 
 	if how.MaxReceived <= 0 {
 		how.MaxReceived = DefaultMaxReceived
 	}
-	r := &reader{opts: opts, how: how, each: each, seen: make(map[idKey]struct{}), l: &Listing{Count: -1, Expected: -1, PageSize: opts.Limit}}
+	r := &reader{opts: opts, how: how, each: each, seen: make(map[string]struct{}), l: &Listing{Count: -1, Expected: -1, PageSize: opts.Limit}}
 	if len(first) > 0 && len(first) < opts.Limit {
 		r.l.PageSize = len(first)
 	}
@@ -209,43 +209,6 @@ func (r *reader) finish(ctx context.Context) (*Listing, error) {
 	return r.l, nil
 }
 
-// idKey is a sharing ID as a listing remembers it: an ID in the API's
-// form (a lowercase UUID) as its 16 bytes, so that the IDs seen hold no
-// string each; any other ID as itself.
-type idKey struct {
-	uuid  [16]byte
-	other string
-}
-
-func keyOf(id string) idKey {
-	var k idKey
-	if len(id) != 36 {
-		return idKey{other: id}
-	}
-	n := 0
-	for i := 0; i < 36; i++ {
-		c := id[i]
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return idKey{other: id}
-			}
-			continue
-		}
-		var v byte
-		switch {
-		case '0' <= c && c <= '9':
-			v = c - '0'
-		case 'a' <= c && c <= 'f':
-			v = c - 'a' + 10
-		default:
-			return idKey{other: id}
-		}
-		k.uuid[n/2] |= v << (4 * (1 - n%2))
-		n++
-	}
-	return k
-}
-
 // PageError is a page of a listing that failed: the listing ends with it,
 // after the pages before it were handed over.
 type PageError struct {
@@ -268,7 +231,7 @@ type reader struct {
 	each func([]Share) bool
 	l    *Listing
 
-	seen map[idKey]struct{}
+	seen map[string]struct{}
 	// pages is how many pages were taken; returned, how many distinct
 	// sharings they brought, matching or not; unkept, how many of their
 	// items were repeats or dropped.
@@ -315,12 +278,11 @@ func (r *reader) take(page []shareWire) bool {
 		// kept but does not count as new, or a server that ignores the
 		// offset could keep a listing going for ever.
 		if w.ID != "" {
-			key := keyOf(w.ID)
-			if _, dup := r.seen[key]; dup {
+			if _, dup := r.seen[w.ID]; dup {
 				r.unkept++
 				continue
 			}
-			r.seen[key] = struct{}{}
+			r.seen[w.ID] = struct{}{}
 			added++
 		}
 		r.returned++
