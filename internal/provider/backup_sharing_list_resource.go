@@ -107,8 +107,8 @@ func (l *backupSharingListResource) List(ctx context.Context, req list.ListReque
 }
 
 // results runs read under the list block's timeout once Terraform asks for
-// the results, and pushes its failure, or a failure to begin, as one result
-// that carries only diagnostics.
+// the results, with the heap paced for streaming, and pushes its failure,
+// or a failure to begin, as one result that carries only diagnostics.
 func (l *backupSharingListResource) results(ctx context.Context, config backupSharingListModel, opts sharing.ListOpts,
 	read func(op *operation, push func(list.ListResult) bool) error,
 ) iter.Seq[list.ListResult] {
@@ -121,6 +121,7 @@ func (l *backupSharingListResource) results(ctx context.Context, config backupSh
 			return
 		}
 		defer op.end()
+		defer streaming()()
 		if err := read(op, push); err != nil {
 			op.fail(what, err)
 			push(list.ListResult{Diagnostics: diags})

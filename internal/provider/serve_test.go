@@ -4,6 +4,8 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -78,5 +80,60 @@ func TestAfterEachGCRunsAgainAfterEveryCollection(t *testing.T) {
 	}
 	if live := liveHeap(); live == 0 {
 		t.Error("liveHeap() = 0 after a collection")
+	}
+}
+
+// gcPercentNow is the GOGC the runtime works with.
+func gcPercentNow(t *testing.T) int64 {
+	t.Helper()
+	sample := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		t.Fatal("the runtime does not report /gc/gogc:percent")
+	}
+	return int64(sample[0].Value.Uint64())
+}
+
+// Streams that overlap pace the heap at Go's default until the last one
+// ends, an end called twice counts once, and a heap TuneGC left to the
+// environment is never touched.
+func TestStreamingPacesTheHeapUntilTheLastStreamEnds(t *testing.T) {
+	before := debug.SetGCPercent(gcPercent)
+	t.Cleanup(func() {
+		debug.SetGCPercent(before)
+		streamGC.Lock()
+		streamGC.tuned, streamGC.streams = false, 0
+		streamGC.Unlock()
+	})
+	streamGC.Lock()
+	streamGC.tuned = true
+	streamGC.Unlock()
+
+	endFirst := streaming()
+	if got := gcPercentNow(t); got != streamGCPercent {
+		t.Fatalf("one stream: GOGC %d, want %d", got, streamGCPercent)
+	}
+	endSecond := streaming()
+	endFirst()
+	endFirst()
+	if got := gcPercentNow(t); got != streamGCPercent {
+		t.Fatalf("the first stream ended (twice), the second still streams: GOGC %d, want %d", got, streamGCPercent)
+	}
+	endSecond()
+	if got := gcPercentNow(t); got != gcPercent {
+		t.Fatalf("every stream ended: GOGC %d, want %d", got, gcPercent)
+	}
+
+	streamGC.Lock()
+	streamGC.tuned = false
+	streamGC.Unlock()
+	debug.SetGCPercent(150)
+	end := streaming()
+	if got := gcPercentNow(t); got != 150 {
+		t.Fatalf("heap not tuned by TuneGC: a stream set GOGC %d, want it left at 150", got)
+	}
+	end()
+	if got := gcPercentNow(t); got != 150 {
+		t.Fatalf("heap not tuned by TuneGC: a stream's end set GOGC %d, want it left at 150", got)
 	}
 }
