@@ -164,10 +164,9 @@ func (r *backupSharingResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	// Only the ID and the timeouts of the prior state are used: the read
-	// replaces everything else.
+	// The read replaces everything in the prior state but these.
 	var state backupSharingResourceModel
-	resp.Diagnostics.Append(getAttributes(ctx, req.State, attributeTarget{"id", &state.ID}, attributeTarget{"timeouts", &state.Timeouts})...)
+	resp.Diagnostics.Append(state.getIDAndTimeouts(ctx, req.State)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -199,6 +198,12 @@ func (r *backupSharingResource) Read(ctx context.Context, req resource.ReadReque
 }
 
 // Update only changes timeouts: every other change replaces the sharing.
+// getIDAndTimeouts reads the ID and the timeouts of a prior state, all that
+// a read or a delete takes from it.
+func (m *backupSharingResourceModel) getIDAndTimeouts(ctx context.Context, state attributeSource) diag.Diagnostics {
+	return getAttributes(ctx, state, attributeTarget{"id", &m.ID}, attributeTarget{"timeouts", &m.Timeouts})
+}
+
 func (r *backupSharingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state backupSharingResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -212,7 +217,7 @@ func (r *backupSharingResource) Update(ctx context.Context, req resource.UpdateR
 
 func (r *backupSharingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state backupSharingResourceModel
-	resp.Diagnostics.Append(getAttributes(ctx, req.State, attributeTarget{"id", &state.ID}, attributeTarget{"timeouts", &state.Timeouts})...)
+	resp.Diagnostics.Append(state.getIDAndTimeouts(ctx, req.State)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

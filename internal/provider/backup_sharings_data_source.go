@@ -260,11 +260,7 @@ const listingKeyPrefix = "list:"
 // listSharings reads the whole listing, once per distinct set of filters in
 // this Terraform command.
 func listSharings(op *operation, c *client.Client, opts sharing.ListOpts) ([]sharing.Share, error) {
-	query, err := opts.ToShareListQuery()
-	if err != nil {
-		return nil, err
-	}
-	return client.Shared(op.ctx, c, listingKeyPrefix+query, func(ctx context.Context) ([]sharing.Share, error) {
+	return keptListing(op, c, opts, "", func(ctx context.Context) ([]sharing.Share, error) {
 		listing, err := sharing.ListAll(ctx, op.conn.VBS, opts, listAllOpts(op, 0))
 		if err != nil {
 			return nil, err
@@ -276,17 +272,25 @@ func listSharings(op *operation, c *client.Client, opts sharing.ListOpts) ([]sha
 // listSharingValues reads the whole listing as the data source writes it,
 // once per distinct set of filters in this Terraform command.
 func listSharingValues(op *operation, c *client.Client, opts sharing.ListOpts) (listedSharings, error) {
-	query, err := opts.ToShareListQuery()
-	if err != nil {
-		return listedSharings{}, err
-	}
-	return client.Shared(op.ctx, c, listingKeyPrefix+"values"+query, func(ctx context.Context) (listedSharings, error) {
+	return keptListing(op, c, opts, "values", func(ctx context.Context) (listedSharings, error) {
 		var values sharingValues
 		if _, err := sharing.ListEach(ctx, op.conn.VBS, opts, listAllOpts(op, 0), values.add); err != nil {
 			return listedSharings{}, err
 		}
 		return values.listed(), nil
 	})
+}
+
+// keptListing runs read once per kind of result and distinct set of
+// filters in this Terraform command, under a key that listingKeyPrefix
+// starts.
+func keptListing[T any](op *operation, c *client.Client, opts sharing.ListOpts, kind string, read func(context.Context) (T, error)) (T, error) {
+	query, err := opts.ToShareListQuery()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return client.Shared(op.ctx, c, listingKeyPrefix+kind+query, read)
 }
 
 func listAllOpts(op *operation, max int) sharing.ListAllOpts {

@@ -140,12 +140,19 @@ func memoryLimit(live uint64) int64 {
 
 // liveHeap is the heap the last collection found live.
 func liveHeap() uint64 {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	live, _ := runtimeMetric("/gc/heap/live:bytes")
+	return live
+}
+
+// runtimeMetric reads one of the runtime's unsigned metrics, and says
+// whether the runtime has it.
+func runtimeMetric(name string) (uint64, bool) {
+	sample := []metrics.Sample{{Name: name}}
 	metrics.Read(sample)
 	if sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+		return 0, false
 	}
-	return sample[0].Value.Uint64()
+	return sample[0].Value.Uint64(), true
 }
 
 // gcSentinel holds a pointer so that it is never placed in a block shared

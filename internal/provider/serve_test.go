@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -86,12 +85,11 @@ func TestAfterEachGCRunsAgainAfterEveryCollection(t *testing.T) {
 // gcPercentNow is the GOGC the runtime works with.
 func gcPercentNow(t *testing.T) int64 {
 	t.Helper()
-	sample := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
+	percent, ok := runtimeMetric("/gc/gogc:percent")
+	if !ok {
 		t.Fatal("the runtime does not report /gc/gogc:percent")
 	}
-	return int64(sample[0].Value.Uint64())
+	return int64(percent)
 }
 
 // Streams that overlap pace the heap at Go's default until the last one

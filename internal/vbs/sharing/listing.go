@@ -342,12 +342,10 @@ func (r *reader) wants(next, inFlight int) bool {
 // requested after a failure.
 func (r *reader) rest(ctx context.Context, cancel context.CancelFunc, c *gophercloud.ServiceClient, next int) (*Listing, error) {
 	type fetched struct {
-		page []shareWire
-		err  error
+		page   []shareWire
+		offset int
+		err    error
 	}
-	// page numbers the pages from the first of the listing; offset is the
-	// next page's.
-	page, offset := r.pages, next
 	var (
 		inFlight []chan fetched
 		wg       sync.WaitGroup
@@ -372,7 +370,7 @@ func (r *reader) rest(ctx context.Context, cancel context.CancelFunc, c *gopherc
 				if err != nil {
 					failed.Store(true)
 				}
-				done <- fetched{page, err}
+				done <- fetched{page, opts.Offset, err}
 			}(pageOpts)
 			next += r.l.PageSize
 		}
@@ -381,11 +379,10 @@ func (r *reader) rest(ctx context.Context, cancel context.CancelFunc, c *gopherc
 		}
 		f := <-inFlight[0]
 		inFlight = inFlight[1:]
-		page++
 		if f.err != nil {
-			return nil, &PageError{Page: page, Offset: offset, Limit: pageOpts.Limit, Err: f.err}
+			// The pages before it were all taken.
+			return nil, &PageError{Page: r.pages + 1, Offset: f.offset, Limit: pageOpts.Limit, Err: f.err}
 		}
-		offset += pageOpts.Limit
 		if !r.take(f.page) {
 			return r.l, nil
 		}
